@@ -1,0 +1,14 @@
+/**
+ * Background service worker. Every listener is registered synchronously at top level:
+ * the worker is killed when idle and woken by the next event, and only listeners that
+ * exist in the first turn receive it. State is rebuilt on demand, never assumed.
+ */
+import browser from 'webextension-polyfill';
+import { route } from './router.ts';
+
+// The toolbar button and its keyboard shortcut (_execute_action) open the side panel.
+chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch((e: unknown) => {
+  console.error('Confidant: could not set the side panel behaviour', e);
+});
+
+browser.runtime.onMessage.addListener((msg: unknown) => route(msg));

@@ -1,0 +1,120 @@
+/**
+ * Real Chromium with the built extension loaded (dist/), driven by Playwright.
+ * The browser: CHROME_PATH, else /usr/bin/chromium, else a Chrome or Chromium on the PATH.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const DIST = join(ROOT, 'dist');
+
+export function findChrome(): string {
+  const fromEnv = process.env.CHROME_PATH;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  for (const name of ['google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome']) {
+    try {
+      const p = execFileSync('which', [name], { encoding: 'utf8' }).trim();
+      if (p) return p;
+    } catch {
+      /* not on PATH */
+    }
+  }
+  throw new Error('No Chromium found: set CHROME_PATH, or install Debian\'s chromium (apt-get install -y chromium).');
+}
+
+export interface Session {
+  context: BrowserContext;
+  extensionId: string;
+  profileDir: string;
+  /** Console errors from every extension page and worker, so a test can assert a clean console. */
+  consoleErrors: string[];
+  serviceWorker(): Promise<Worker>;
+  openPage(path: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export function newProfileDir(): string {
+  return mkdtempSync(join(tmpdir(), 'confidant-profile-'));
+}
+
+export function removeProfileDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function launch(profileDir: string = newProfileDir(), opts: { extraArgs?: string[] } = {}): Promise<Session> {
+  if (!existsSync(join(DIST, 'manifest.json'))) throw new Error('dist/ is missing: run `npm run build` first.');
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: findChrome(),
+    headless: true,
+    args: [
+      `--disable-extensions-except=${DIST}`,
+      `--load-extension=${DIST}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...(opts.extraArgs ?? []),
+    ],
+  });
+  const consoleErrors: string[] = [];
+  const watch = (p: Page) =>
+    p.on('console', (m) => {
+      if (m.type() === 'error' && p.url().startsWith('chrome-extension://')) consoleErrors.push(`${p.url()}: ${m.text()}`);
+    });
+  context.on('page', watch);
+  context.pages().forEach(watch);
+
+  async function serviceWorker(): Promise<Worker> {
+    const existing = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
+    if (existing) return existing;
+    return context.waitForEvent('serviceworker', { timeout: 30_000 });
+  }
+  const sw = await serviceWorker();
+  const extensionId = new URL(sw.url()).host;
+
+  return {
+    context,
+    extensionId,
+    profileDir,
+    consoleErrors,
+    serviceWorker,
+    async openPage(path: string) {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/${path.replace(/^\//, '')}`);
+      return page;
+    },
+    async close() {
+      await context.close();
+    },
+  };
+}
+
+/** Stops every service worker, as Chrome does to an idle one. The next event must revive it. */
+export async function stopServiceWorkers(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+}
+
+export const PANEL_PATH = 'src/sidepanel/index.html';
+
+/** Sends a typed request from an extension page, exactly as the panel does. */
+export async function ask<T = unknown>(page: Page, type: string, payload: unknown = {}): Promise<T> {
+  return page.evaluate(
+    async ([type, payload]) => {
+      const reply = await chrome.runtime.sendMessage({ target: 'background', type, payload });
+      if (!reply) throw new Error(`no reply to ${type}`);
+      if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+      return reply.value;
+    },
+    [type, payload] as const,
+  ) as Promise<T>;
+}

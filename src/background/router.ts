@@ -4,6 +4,7 @@ import { type BackgroundOwnApi, isEnvelopeFor } from '../messaging/background.ts
 import { askOffscreen } from '../messaging/client.ts';
 import { isEngineType } from '../messaging/engine.ts';
 import { type Reply, toReply } from '../messaging/reply.ts';
+import { extractFromTab } from './extract.ts';
 import { ensureOffscreen } from './offscreen.ts';
 
 const startedAt = Date.now();
@@ -12,7 +13,14 @@ type Handlers = { [K in keyof BackgroundOwnApi]: (payload: BackgroundOwnApi[K]['
 
 const handlers: Handlers = {
   'bg.ping': async () => ({ startedAt, version: browser.runtime.getManifest().version }),
+  'page.extract': async ({ tabId }) => extractFromTab(tabId ?? (await activeTabId())),
 };
+
+async function activeTabId(): Promise<number> {
+  const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+  if (tab?.id === undefined) throw new ConfidantError('E_UNREADABLE_PAGE', 'There is no active tab to read.');
+  return tab.id;
+}
 
 /** Engine requests go to the offscreen document, created on demand. */
 async function forwardToEngine(type: Parameters<typeof askOffscreen>[0], payload: unknown): Promise<unknown> {

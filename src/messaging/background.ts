@@ -1,9 +1,12 @@
 import type { EngineApi } from './engine.ts';
+import type { PageExtract } from './page.ts';
 
 /** What the background service worker answers itself. */
 export interface BackgroundOwnApi {
   /** Liveness and state the worker rebuilt after being woken. */
   'bg.ping': { req: Record<string, never>; res: { startedAt: number; version: string } };
+  /** Read a tab through the on-demand content script (the active tab when none is given). */
+  'page.extract': { req: { tabId?: number }; res: PageExtract };
 }
 
 /** Everything the panel can ask the background: its own API plus the engine's, which it forwards. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ask, launch, newProfileDir, PANEL_PATH, removeProfileDir, stopServiceWorkers, type Session } from './harness.ts';
+import { ask, DIST, launch, newProfileDir, PANEL_PATH, removeProfileDir, stopServiceWorkers, type Session } from './harness.ts';
 
 const profile = newProfileDir();
 let session: Session | undefined;
@@ -9,9 +9,9 @@ afterAll(async () => {
   removeProfileDir(profile);
 });
 
-describe('foundation: the built extension in real Chromium', () => {
+describe('foundation: the store build (dist/) in real Chromium', () => {
   it('starts its service worker', async () => {
-    session = await launch(profile);
+    session = await launch(profile, { dist: DIST });
     expect(session.extensionId).toMatch(/^[a-p]{32}$/);
     const sw = await session.serviceWorker();
     expect(sw.url()).toBe(`chrome-extension://${session.extensionId}/service-worker-loader.js`);
@@ -52,7 +52,7 @@ describe('foundation: the built extension in real Chromium', () => {
 
   it('keeps the data after the browser is closed and relaunched on the same profile', async () => {
     await session!.close();
-    session = await launch(profile);
+    session = await launch(profile, { dist: DIST });
     const page = await session.openPage(PANEL_PATH);
     await expect(ask(page, 'kv.get', { key: 'greeting' })).resolves.toBe('survives restarts');
     await expect(ask(page, 'kv.get', { key: 'race-11' })).resolves.toBe('11');

@@ -9,7 +9,10 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
+/** The store build. */
 export const DIST = join(ROOT, 'dist');
+/** The same code built with `--mode test` (loopback host permission, `?tab=`); see vite.config.ts. */
+export const DIST_TEST = join(ROOT, 'dist-test');
 
 export function findChrome(): string {
   const fromEnv = process.env.CHROME_PATH;
@@ -45,14 +48,15 @@ export function removeProfileDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export async function launch(profileDir: string = newProfileDir(), opts: { extraArgs?: string[] } = {}): Promise<Session> {
-  if (!existsSync(join(DIST, 'manifest.json'))) throw new Error('dist/ is missing: run `npm run build` first.');
+export async function launch(profileDir: string = newProfileDir(), opts: { extraArgs?: string[]; dist?: string } = {}): Promise<Session> {
+  const dist = opts.dist ?? DIST_TEST;
+  if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build\` first.`);
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: findChrome(),
     headless: true,
     args: [
-      `--disable-extensions-except=${DIST}`,
-      `--load-extension=${DIST}`,
+      `--disable-extensions-except=${dist}`,
+      `--load-extension=${dist}`,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',
@@ -117,4 +121,64 @@ export async function ask<T = unknown>(page: Page, type: string, payload: unknow
     },
     [type, payload] as const,
   ) as Promise<T>;
+}
+
+/**
+ * The real side panel. A Playwright click in an extension page whose handler calls
+ * chrome.sidePanel.open counts as a user gesture; the panel is then a CDP target (not in
+ * context.pages()), reached with Target.attachToTarget and Runtime.evaluate.
+ */
+export interface RealPanel {
+  evaluate<T>(expression: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openRealSidePanel(session: Session, opener: Page): Promise<RealPanel> {
+  await opener.evaluate(() => {
+    const b = document.createElement('button');
+    b.id = '__open_panel';
+    b.textContent = 'open panel';
+    b.onclick = () => {
+      void chrome.windows.getCurrent().then((w) => chrome.sidePanel.open({ windowId: w.id! }));
+    };
+    document.body.append(b);
+  });
+  await opener.click('#__open_panel');
+  const cdp = await session.context.newCDPSession(opener);
+  const panelUrl = `chrome-extension://${session.extensionId}/${PANEL_PATH}`;
+  let targetId: string | undefined;
+  for (let i = 0; i < 100 && !targetId; i++) {
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; url: string; type: string }[] };
+    // The opener tab may show the same URL; the panel is the other one.
+    const openerTarget = await cdp.send('Target.getTargetInfo').catch(() => null);
+    const openerId = (openerTarget as { targetInfo?: { targetId: string } } | null)?.targetInfo?.targetId;
+    targetId = targetInfos.find((t) => t.type === 'page' && t.url.startsWith(panelUrl) && t.targetId !== openerId)?.targetId;
+    if (!targetId) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!targetId) throw new Error('the side panel did not open');
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: false })) as { sessionId: string };
+  let nextId = 1;
+  const waiting = new Map<number, (m: { result?: { result: { value: unknown }; exceptionDetails?: unknown }; error?: unknown }) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (ev: { sessionId: string; message: string }) => {
+    if (ev.sessionId !== sessionId) return;
+    const msg = JSON.parse(ev.message) as { id?: number };
+    if (msg.id !== undefined) waiting.get(msg.id)?.(msg as never);
+  });
+  return {
+    async evaluate<T>(expression: string): Promise<T> {
+      const id = nextId++;
+      const reply = new Promise<{ result?: { result: { value: unknown }; exceptionDetails?: unknown }; error?: unknown }>((r) => waiting.set(id, r));
+      await cdp.send('Target.sendMessageToTarget', {
+        sessionId,
+        message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } }),
+      });
+      const m = await reply;
+      waiting.delete(id);
+      if (m.error || m.result?.exceptionDetails) throw new Error(`panel evaluate failed: ${JSON.stringify(m.error ?? m.result?.exceptionDetails)}`);
+      return m.result!.result.value as T;
+    },
+    async close() {
+      await cdp.detach();
+    },
+  };
 }

@@ -1,0 +1,55 @@
+import { ConfidantError } from '../core/errors.ts';
+import type { PageExtract } from '../messaging/page.ts';
+// `?script&iife` names the built content script file; it is injected only on request.
+import extractScript from '../content/extract.ts?script&iife';
+
+/** Pages no extension may read; saying so beats a cryptic scripting error. */
+export function unreadableReason(url: string | undefined): string | null {
+  if (!url) return 'This tab has no page Confidant can read.';
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'This tab has no page Confidant can read.';
+  }
+  if (u.protocol === 'chrome:' || u.protocol === 'edge:' || u.protocol === 'about:' || u.protocol === 'devtools:' || u.protocol === 'view-source:')
+    return 'Browser pages (chrome://, about:) cannot be read by extensions.';
+  if (u.protocol === 'chrome-extension:') return "Other extensions' pages cannot be read.";
+  if (u.hostname === 'chromewebstore.google.com' || (u.hostname === 'chrome.google.com' && u.pathname.startsWith('/webstore')))
+    return 'The Chrome Web Store cannot be read by extensions.';
+  if (u.protocol === 'file:') return 'Local files can be read only when "Allow access to file URLs" is on for Confidant; or import the file in the Library.';
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `Pages at ${u.protocol} addresses cannot be read.`;
+  return null;
+}
+
+/** Chrome's refusal, turned into words a person can act on. */
+function explainScriptingError(msg: string): string {
+  if (/chrome:\/\/|about:|devtools:|Cannot access a chrome/i.test(msg)) return 'Browser pages (chrome://, about:) cannot be read by extensions.';
+  if (/chrome-extension:\/\//i.test(msg)) return "Other extensions' pages cannot be read.";
+  if (/extensions gallery|webstore/i.test(msg)) return 'The Chrome Web Store cannot be read by extensions.';
+  if (/Cannot access|permission|host/i.test(msg))
+    return 'Confidant may not read this tab yet: open the panel with the toolbar button while on this page, or allow access to this site.';
+  return `This page could not be read: ${msg}`;
+}
+
+export async function extractFromTab(tabId: number): Promise<PageExtract> {
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
+  if (!tab) throw new ConfidantError('E_UNREADABLE_PAGE', 'That tab is gone.');
+  // The URL is visible only where we may read the page; without it, Chrome's refusal tells why.
+  const url = tab.url ?? tab.pendingUrl;
+  const reason = url ? unreadableReason(url) : null;
+  if (reason) throw new ConfidantError('E_UNREADABLE_PAGE', reason);
+  try {
+    await chrome.scripting.executeScript({ target: { tabId }, files: [extractScript] });
+    const [result] = await chrome.scripting.executeScript({
+      target: { tabId },
+      func: () => (globalThis as unknown as { __confidant: { extract: () => unknown } }).__confidant.extract(),
+    });
+    if (!result || result.result == null) throw new ConfidantError('E_UNREADABLE_PAGE', 'This page returned nothing to read.');
+    return result.result as PageExtract;
+  } catch (e) {
+    if (e instanceof ConfidantError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ConfidantError('E_UNREADABLE_PAGE', explainScriptingError(msg), { cause: msg });
+  }
+}

@@ -1,0 +1,5 @@
+/// <reference types="vite/client" />
+/// <reference types="@crxjs/vite-plugin/client" />
+
+/** True only in `vite build --mode test` (dist-test/); see vite.config.ts. */
+declare const __TEST_BUILD__: boolean;

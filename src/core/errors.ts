@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'E_QUOTA'
   | 'E_NOT_FOUND'
   | 'E_UNREADABLE_PAGE'
+  | 'E_MODEL_NOT_READY'
   // gateway / channel
   | 'E_NETWORK'
   | 'E_UNAUTHORIZED'

@@ -15,7 +15,7 @@ export type PanelType = keyof PanelApi;
 
 /** runtime.sendMessage reaches every extension page, so mail carries its addressee. */
 export interface Envelope<K extends string = string, P = unknown> {
-  target: 'background' | 'offscreen';
+  target: 'background' | 'offscreen' | 'panel';
   type: K;
   payload: P;
 }

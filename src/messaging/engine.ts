@@ -3,6 +3,8 @@
  * answers. The panel addresses these through the background, which forwards them to the
  * offscreen document, which posts them to the worker. One map, typed end to end.
  */
+import type { DocSummary, LibraryState, NewDocument, Passage, Progress, SearchScope, StorageUsage } from './library.ts';
+
 export interface EngineStatus {
   sqliteVersion: string;
   vecVersion: string;
@@ -14,17 +16,67 @@ export interface EngineStatus {
   crossOriginIsolated: boolean;
 }
 
+export interface ModelState {
+  modelId: string;
+  /** not-loaded: nothing on the device yet, the user must agree to a download. */
+  state: 'not-loaded' | 'loading' | 'ready' | 'error';
+  error?: string;
+  dims?: number;
+  threads?: number;
+}
+
+export interface ModelConfig {
+  modelId: string;
+  /** A host to download from instead of the Hugging Face hub (tests serve generated models locally). */
+  remoteHost?: string | null;
+  remotePathTemplate?: string;
+  threads?: number;
+}
+
+type Empty = Record<string, never>;
+
 export interface EngineApi {
-  'engine.status': { req: Record<string, never>; res: EngineStatus };
+  'engine.status': { req: Empty; res: EngineStatus };
   /** A small key/value table for non-secret state (settings markers, tests of persistence). */
   'kv.put': { req: { key: string; value: string }; res: null };
   'kv.get': { req: { key: string }; res: string | null };
+
+  'model.state': { req: Empty; res: ModelState };
+  /** Sets the model and, with the user's go-ahead, loads it (downloading once if needed). */
+  'model.load': { req: ModelConfig; res: ModelState };
+
+  'library.state': { req: Empty; res: LibraryState };
+  'library.setup': { req: { passphrase: string | null }; res: LibraryState };
+  'library.unlock': { req: { passphrase?: string | null }; res: LibraryState };
+  'library.lock': { req: Empty; res: LibraryState };
+  'library.changePassphrase': { req: { current: string | null; next: string | null }; res: LibraryState };
+  'library.setAutoLock': { req: { minutes: number }; res: LibraryState };
+  'library.save': { req: { doc: NewDocument }; res: DocSummary };
+  'library.indexPage': { req: { doc: NewDocument }; res: { docId: number; chunks: number } };
+  'library.list': { req: Empty; res: DocSummary[] };
+  'library.get': { req: { id: number }; res: { summary: DocSummary; text: string } };
+  'library.delete': { req: { id: number }; res: null };
+  'library.search': { req: { query: string; scope: SearchScope; k: number }; res: Passage[] };
+  'library.export': { req: { currentPassphrase: string | null; backupPassphrase: string }; res: string };
+  'library.import': { req: { backup: string; passphrase: string }; res: { imported: number } };
+  'library.wipe': { req: Empty; res: LibraryState };
+  'storage.usage': { req: Empty; res: StorageUsage };
 }
 
 export type EngineType = keyof EngineApi;
 
 /** Runtime list of engine request types, so the background can route without knowing each one. */
-export const ENGINE_TYPES = ['engine.status', 'kv.put', 'kv.get'] as const satisfies readonly EngineType[];
+export const ENGINE_TYPES = [
+  'engine.status', 'kv.put', 'kv.get', 'model.state', 'model.load',
+  'library.state', 'library.setup', 'library.unlock', 'library.lock', 'library.changePassphrase', 'library.setAutoLock',
+  'library.save', 'library.indexPage', 'library.list', 'library.get', 'library.delete', 'library.search',
+  'library.export', 'library.import', 'library.wipe', 'storage.usage',
+] as const satisfies readonly EngineType[];
+
+// Every request type listed, none missing: a compile-time check.
+type Missing = Exclude<EngineType, (typeof ENGINE_TYPES)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;
 
 export function isEngineType(t: unknown): t is EngineType {
   return typeof t === 'string' && (ENGINE_TYPES as readonly string[]).includes(t);
@@ -36,3 +88,6 @@ export interface WorkerRequest<K extends EngineType = EngineType> {
   type: K;
   payload: EngineApi[K]['req'];
 }
+
+/** Unsolicited news from the engine (progress, auto-lock), relayed to every panel. */
+export type EngineEvent = { kind: 'progress'; progress: Progress } | { kind: 'locked'; reason: 'idle' | 'user' };

@@ -1,4 +1,4 @@
-import type { EngineApi, EngineType, WorkerRequest } from '../messaging/engine.ts';
+import type { EngineApi, EngineEvent, EngineType, WorkerRequest } from '../messaging/engine.ts';
 import type { Reply } from '../messaging/reply.ts';
 // `?worker&url` gives the built worker's URL, so a query can be added: `opfs-disable` stops
 // SQLite from trying its default "opfs" VFS (we use opfs-sahpool), which would otherwise
@@ -11,9 +11,13 @@ export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, (r: Reply<unknown>) => void>();
 
-  constructor() {
+  constructor(onEvent: (e: EngineEvent) => void) {
     this.worker = new Worker(`${engineUrl}?opfs-disable`, { type: 'module', name: 'confidant-engine' });
-    this.worker.addEventListener('message', (ev: MessageEvent<{ id: number } & Reply<unknown>>) => {
+    this.worker.addEventListener('message', (ev: MessageEvent<({ id: number } & Reply<unknown>) | { event: EngineEvent }>) => {
+      if ('event' in ev.data) {
+        onEvent(ev.data.event);
+        return;
+      }
       const done = this.pending.get(ev.data.id);
       if (!done) return;
       this.pending.delete(ev.data.id);

@@ -8,7 +8,10 @@ import { isEngineType } from '../messaging/engine.ts';
 import type { Reply } from '../messaging/reply.ts';
 import { EngineClient } from './engine-client.ts';
 
-const engine = new EngineClient();
+// Engine events (progress, auto-lock) go to every panel; none may be open, which is fine.
+const engine = new EngineClient((event) => {
+  browser.runtime.sendMessage({ target: 'panel', type: 'engine.event', payload: event }).catch(() => {});
+});
 
 browser.runtime.onMessage.addListener((msg: unknown): Promise<Reply<unknown>> | undefined => {
   if (!isEnvelopeFor(msg, 'offscreen') || !isEngineType(msg.type)) return undefined;

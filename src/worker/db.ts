@@ -1,4 +1,4 @@
-import sqlite3InitModule, { type Database, type SAHPoolUtil } from 'sqlite-vec-wasm-demo';
+import sqlite3InitModule, { type Database, type SAHPoolUtil, type Sqlite3Static } from 'sqlite-vec-wasm-demo';
 import { ConfidantError } from '../core/errors.ts';
 import type { EngineStatus } from '../messaging/engine.ts';
 import { migrate } from './migrations.ts';
@@ -7,6 +7,7 @@ const POOL_NAME = 'confidant-sahpool';
 const DB_FILE = '/confidant.sqlite3';
 
 export interface OpenDb {
+  sqlite3: Sqlite3Static;
   db: Database;
   pool: SAHPoolUtil;
   status: EngineStatus;
@@ -41,5 +42,5 @@ export async function openDatabase(): Promise<OpenDb> {
     openMs: performance.now() - t0,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
-  return { db, pool, status };
+  return { sqlite3, db, pool, status };
 }

@@ -1,12 +1,23 @@
 /**
  * The engine: a dedicated Worker owned by the offscreen document. It is the only owner of the
- * SQLite database on OPFS (and, later, of the embedding model). Requests arrive by postMessage
- * with numbered ids; every reply is data, failures included.
+ * SQLite database on OPFS and of the embedding model. Requests arrive by postMessage with
+ * numbered ids; every reply is data, failures included; progress and auto-lock are events.
  */
 import { ConfidantError } from '../core/errors.ts';
-import type { EngineApi, EngineType, WorkerRequest } from '../messaging/engine.ts';
+import type { EngineApi, EngineEvent, EngineType, ModelConfig, ModelState, WorkerRequest } from '../messaging/engine.ts';
+import type { LibraryState } from '../messaging/library.ts';
 import { toReply } from '../messaging/reply.ts';
 import { openDatabase, type OpenDb } from './db.ts';
+import { DEFAULT_MODEL_ID, MODELS, type ModelSpec } from './embed/models.ts';
+import { HUB_SOURCE, loadEmbedder } from './embed/transformers.ts';
+import type { Embedder } from './embed/types.ts';
+import { Library } from './library/library.ts';
+
+function emit(event: EngineEvent): void {
+  self.postMessage({ event });
+}
+
+// ---- database -------------------------------------------------------------------------------
 
 let opening: Promise<OpenDb> | null = null;
 function database(): Promise<OpenDb> {
@@ -17,23 +28,192 @@ function database(): Promise<OpenDb> {
   return opening;
 }
 
+function kvGet(db: OpenDb, key: string): string | null {
+  const v = db.db.selectValue('SELECT value FROM kv WHERE key = ?', [key]);
+  return v === undefined || v === null ? null : String(v);
+}
+function kvPut(db: OpenDb, key: string, value: string): void {
+  db.db.exec('INSERT INTO kv(key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', {
+    bind: [key, value, Date.now()],
+  });
+}
+
+// ---- model ----------------------------------------------------------------------------------
+
+let modelConfig: ModelConfig = { modelId: DEFAULT_MODEL_ID };
+let modelState: ModelState = { modelId: DEFAULT_MODEL_ID, state: 'not-loaded' };
+let embedder: Promise<Embedder> | null = null;
+
+function specOf(id: string): ModelSpec {
+  const spec = MODELS[id];
+  if (!spec) throw new ConfidantError('E_BAD_REQUEST', `Unknown embedding model: ${id}`);
+  return spec;
+}
+
+async function restoreModelConfig(db: OpenDb): Promise<void> {
+  const saved = kvGet(db, 'model.config');
+  if (saved) {
+    modelConfig = JSON.parse(saved) as ModelConfig;
+    modelState = { modelId: modelConfig.modelId, state: 'not-loaded' };
+  }
+}
+
+function loadModel(config: ModelConfig): Promise<Embedder> {
+  const spec = specOf(config.modelId);
+  modelState = { modelId: spec.id, state: 'loading', dims: spec.dims };
+  const source =
+    config.remoteHost === undefined
+      ? HUB_SOURCE
+      : { allowBundled: true, remoteHost: config.remoteHost, remotePathTemplate: config.remotePathTemplate ?? '{model}/' };
+  embedder = loadEmbedder(spec, source, {
+    threads: config.threads ?? Math.min(2, navigator.hardwareConcurrency || 1),
+    onProgress: (loaded, total, file) => emit({ kind: 'progress', progress: { task: 'model', done: loaded, total, detail: file } }),
+  }).then(
+    (e) => {
+      modelState = { modelId: spec.id, state: 'ready', dims: spec.dims, threads: config.threads };
+      return e;
+    },
+    (e: unknown) => {
+      modelState = { modelId: spec.id, state: 'error', dims: spec.dims, error: e instanceof Error ? e.message : String(e) };
+      embedder = null;
+      throw e;
+    },
+  );
+  return embedder;
+}
+
+/** The model, if the user has let it load; a clear error otherwise (no silent downloads). */
+function currentEmbedder(): Promise<Embedder> {
+  if (embedder) return embedder;
+  throw new ConfidantError('E_MODEL_NOT_READY', 'The embedding model is not loaded yet. Download it in Settings (once; it stays on this device).');
+}
+
+// ---- library ----------------------------------------------------------------------------------
+
+let library: Library | null = null;
+let autoLockMinutes = 15;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+async function lib(): Promise<Library> {
+  if (library) return library;
+  const db = await database();
+  await restoreModelConfig(db);
+  autoLockMinutes = Number(kvGet(db, 'library.autoLockMinutes') ?? 15);
+  library ??= new Library({
+    sqlite3: db.sqlite3,
+    db: db.db,
+    model: () => {
+      const spec = specOf(modelConfig.modelId);
+      return { modelId: `${spec.id}@${spec.quantized ? 'q8' : 'fp32'}`, dims: spec.dims };
+    },
+    embedder: currentEmbedder,
+    progress: (task, done, total, detail) => emit({ kind: 'progress', progress: { task, done, total, detail } }),
+  });
+  return library;
+}
+
+/** Every library request counts as activity; after the idle time the key is dropped from memory. */
+function touch(l: Library): void {
+  clearTimeout(idleTimer);
+  if (autoLockMinutes > 0 && l.isUnlocked) {
+    idleTimer = setTimeout(() => {
+      l.lock();
+      emit({ kind: 'locked', reason: 'idle' });
+    }, autoLockMinutes * 60_000);
+  }
+}
+
+async function state(): Promise<LibraryState> {
+  return (await lib()).state(autoLockMinutes);
+}
+
+// ---- handlers -------------------------------------------------------------------------------
+
 type Handlers = { [K in EngineType]: (p: EngineApi[K]['req']) => Promise<EngineApi[K]['res']> };
 
 const handlers: Handlers = {
   'engine.status': async () => (await database()).status,
   'kv.put': async ({ key, value }) => {
-    const { db } = await database();
-    db.exec('INSERT INTO kv(key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', {
-      bind: [key, value, Date.now()],
-    });
+    kvPut(await database(), key, value);
     return null;
   },
-  'kv.get': async ({ key }) => {
-    const { db } = await database();
-    const v = db.selectValue('SELECT value FROM kv WHERE key = ?', [key]);
-    return v === undefined ? null : String(v);
+  'kv.get': async ({ key }) => kvGet(await database(), key),
+
+  'model.state': async () => {
+    await lib();
+    return modelState;
+  },
+  'model.load': async (config) => {
+    specOf(config.modelId);
+    const db = await database();
+    await lib();
+    const changed = config.modelId !== modelConfig.modelId;
+    modelConfig = config;
+    kvPut(db, 'model.config', JSON.stringify(config));
+    await loadModel(config);
+    // Vectors remember their model: a new model re-embeds the library, with progress.
+    if (library?.isUnlocked) {
+      if (changed) await library.reloadIndex();
+      void library.reembedStale();
+    }
+    return modelState;
+  },
+
+  'library.state': async () => state(),
+  'library.setup': async ({ passphrase }) => {
+    const l = await lib();
+    await l.setup(passphrase);
+    touch(l);
+    return state();
+  },
+  'library.unlock': async ({ passphrase }) => {
+    const l = await lib();
+    await l.unlock(passphrase);
+    if (embedder) void l.reembedStale();
+    touch(l);
+    return state();
+  },
+  'library.lock': async () => {
+    (await lib()).lock();
+    clearTimeout(idleTimer);
+    return state();
+  },
+  'library.changePassphrase': async ({ current, next }) => {
+    await (await lib()).changePassphrase(current, next);
+    return state();
+  },
+  'library.setAutoLock': async ({ minutes }) => {
+    if (!Number.isFinite(minutes) || minutes < 0 || minutes > 24 * 60) throw new ConfidantError('E_BAD_REQUEST', 'Auto-lock must be between 0 (never) and 1440 minutes.');
+    autoLockMinutes = minutes;
+    kvPut(await database(), 'library.autoLockMinutes', String(minutes));
+    touch(await lib());
+    return state();
+  },
+  'library.save': async ({ doc }) => withLib((l) => l.save(doc)),
+  'library.indexPage': async ({ doc }) => withLib((l) => l.indexPage(doc)),
+  'library.list': async () => withLib(async (l) => l.list()),
+  'library.get': async ({ id }) => withLib(async (l) => l.get(id)),
+  'library.delete': async ({ id }) => withLib(async (l) => (await l.delete(id), null)),
+  'library.search': async ({ query, scope, k }) => withLib((l) => l.search(query, scope, Math.max(1, Math.min(50, k)))),
+  'library.export': async ({ currentPassphrase, backupPassphrase }) => withLib((l) => l.exportBackup(currentPassphrase, backupPassphrase)),
+  'library.import': async ({ backup, passphrase }) => withLib((l) => l.importBackup(backup, passphrase)),
+  'library.wipe': async () => {
+    await (await lib()).wipe();
+    return state();
+  },
+  'storage.usage': async () => {
+    const est = await navigator.storage.estimate();
+    const persisted = await navigator.storage.persisted();
+    return { usage: est.usage ?? 0, quota: est.quota ?? 0, persisted };
   },
 };
+
+async function withLib<T>(fn: (l: Library) => Promise<T>): Promise<T> {
+  const l = await lib();
+  const r = await fn(l);
+  touch(l);
+  return r;
+}
 
 self.addEventListener('message', (ev: MessageEvent<WorkerRequest>) => {
   const { id, type, payload } = ev.data;

@@ -19,6 +19,41 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'encrypted library',
+    // One row per document. Everything a person wrote or read is a sealed BLOB (AES-256-GCM,
+    // additional data binding it to this table, column and row: src/core/crypto/seal.ts).
+    // In clear: kind, times, sizes, counts and the embedding model's name (docs/storage.md).
+    // `chunks` is a sealed JSON list of [start, end, headingPath] offsets into `body`; `vectors`
+    // is one sealed segment holding every chunk vector of the document (one WebCrypto call).
+    sql: `
+      CREATE TABLE keyring (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        record     TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE documents (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('page', 'selection', 'file')),
+        created_at  INTEGER NOT NULL,
+        text_bytes  INTEGER NOT NULL,
+        chunk_count INTEGER NOT NULL,
+        model_id    TEXT NOT NULL,
+        dims        INTEGER NOT NULL,
+        meta        BLOB NOT NULL,
+        body        BLOB NOT NULL,
+        chunks      BLOB NOT NULL,
+        vectors     BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE conversations (
+        id         INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        body       BLOB NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

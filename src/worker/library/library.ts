@@ -1,0 +1,508 @@
+import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
+import { fromB64, toB64 } from '../../core/channel/bytes.ts';
+import { createKeyRecord, generateDeviceKey, needsPassphrase, parseKeyRecord, rewrapKeyRecord, unwrapDataKey, type KeyRecord, type KeySource } from '../../core/crypto/keys.ts';
+import { openField, openFieldText, openSegment, sealField, sealSegment } from '../../core/crypto/seal.ts';
+import { ConfidantError } from '../../core/errors.ts';
+import { bm25Query, fuseRrf } from '../../core/library/fuse.ts';
+import type { DocSummary, LibraryState, NewDocument, Passage, SearchScope } from '../../messaging/library.ts';
+import type { Embedder } from '../embed/types.ts';
+import { deleteDeviceKey, loadDeviceKey, storeDeviceKey } from './device-key.ts';
+import { chunkForEmbedding } from './chunking.ts';
+import { CHUNKS_PER_DOC, SearchIndex, type ChunkSpan, type IndexedDoc } from './search-index.ts';
+
+/** Ephemeral (unsaved) pages get ids far above any saved document's. */
+const EPHEMERAL_BASE = 2 ** 32;
+const EPHEMERAL_KEEP = 4;
+/** Most text one document may hold (characters); larger input is refused, not truncated silently. */
+export const MAX_DOC_CHARS = 8_000_000;
+
+interface DocMeta {
+  title: string;
+  url: string | null;
+  lang?: string;
+  byline?: string | null;
+  mime?: string;
+}
+
+type Row = {
+  id: number;
+  kind: NewDocument['kind'];
+  created_at: number;
+  text_bytes: number;
+  chunk_count: number;
+  model_id: string;
+  dims: number;
+  meta: Uint8Array;
+  body: Uint8Array;
+  chunks: Uint8Array;
+  vectors: Uint8Array;
+};
+
+export interface LibraryDeps {
+  sqlite3: Sqlite3Static;
+  db: Database;
+  /** The configured model: known without loading it, so unlocking never waits for a download. */
+  model: () => { modelId: string; dims: number };
+  /** The loaded model; throws E_MODEL_NOT_READY until the user has let it download. */
+  embedder: () => Promise<Embedder>;
+  progress: (task: string, done: number, total: number, detail?: string) => void;
+}
+
+/**
+ * The private library: an encrypted store in SQLite on OPFS (ciphertext only) plus the in-memory
+ * search index built from it at unlock. Writes are serialized, and each save is one INSERT in one
+ * transaction, so a browser killed mid-ingest leaves the document either complete or absent.
+ */
+export class Library {
+  private dataKey: CryptoKey | null = null;
+  private index: SearchIndex | null = null;
+  private summaries = new Map<number, DocSummary>();
+  private ephemeral: number[] = [];
+  private nextEphemeral = EPHEMERAL_BASE;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: LibraryDeps) {}
+
+  /** Runs write operations one at a time, in order. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private keyRecord(): KeyRecord | null {
+    const raw = this.deps.db.selectValue('SELECT record FROM keyring WHERE id = 1');
+    return raw == null ? null : parseKeyRecord(JSON.parse(String(raw)));
+  }
+
+  state(autoLockMinutes: number): LibraryState {
+    const rec = this.keyRecord();
+    return {
+      initialized: rec !== null,
+      unlocked: this.dataKey !== null,
+      protection: rec ? (needsPassphrase(rec) ? 'passphrase' : 'device') : null,
+      documents: Number(this.deps.db.selectValue('SELECT count(*) FROM documents') ?? 0),
+      autoLockMinutes,
+    };
+  }
+
+  get isUnlocked(): boolean {
+    return this.dataKey !== null;
+  }
+
+  private requireKey(): CryptoKey {
+    if (!this.dataKey) throw new ConfidantError('E_LOCKED', 'The library is locked. Unlock it to continue.');
+    return this.dataKey;
+  }
+
+  private requireIndex(): SearchIndex {
+    this.requireKey();
+    return this.index!;
+  }
+
+  private async lockSource(passphrase: string | null): Promise<KeySource> {
+    if (passphrase !== null) {
+      if (passphrase.length < 8) throw new ConfidantError('E_BAD_REQUEST', 'Choose a passphrase of at least 8 characters.');
+      return { passphrase };
+    }
+    const key = await generateDeviceKey();
+    await storeDeviceKey(key);
+    return { deviceKey: key };
+  }
+
+  private async unlockSource(rec: KeyRecord, passphrase: string | null | undefined): Promise<KeySource> {
+    if (needsPassphrase(rec)) {
+      if (!passphrase) throw new ConfidantError('E_WRONG_PASSPHRASE', 'Enter your passphrase to unlock the library.');
+      return { passphrase };
+    }
+    const key = await loadDeviceKey();
+    if (!key) throw new ConfidantError('E_LOCKED', "This browser's device key is missing, so the library cannot be opened. Import a backup or wipe the library.");
+    return { deviceKey: key };
+  }
+
+  /** First run: a fresh data key, wrapped by the passphrase or by a device key. */
+  setup(passphrase: string | null): Promise<void> {
+    return this.serial(async () => {
+      if (this.keyRecord()) throw new ConfidantError('E_BAD_REQUEST', 'The library is already set up.');
+      const { record, dataKey } = await createKeyRecord(await this.lockSource(passphrase));
+      this.deps.db.exec('INSERT INTO keyring(id, record, created_at) VALUES (1, ?, ?)', { bind: [JSON.stringify(record), Date.now()] });
+      this.dataKey = dataKey;
+      await this.buildIndex([]);
+    });
+  }
+
+  unlock(passphrase?: string | null): Promise<void> {
+    return this.serial(async () => {
+      if (this.dataKey) return;
+      const rec = this.keyRecord();
+      if (!rec) throw new ConfidantError('E_LOCKED', 'The library has not been set up yet.');
+      const key = await unwrapDataKey(rec, await this.unlockSource(rec, passphrase));
+      const rows = this.deps.db.selectObjects('SELECT * FROM documents ORDER BY id') as unknown as Row[];
+      this.dataKey = key;
+      try {
+        await this.buildIndex(rows);
+      } catch (e) {
+        this.dataKey = null;
+        this.index?.close();
+        this.index = null;
+        throw e;
+      }
+    });
+  }
+
+  /** Rebuilds the in-memory index from the store (after the embedding model changed). */
+  reloadIndex(): Promise<void> {
+    return this.serial(async () => {
+      this.requireKey();
+      await this.buildIndex(this.deps.db.selectObjects('SELECT * FROM documents ORDER BY id') as unknown as Row[]);
+    });
+  }
+
+  private async buildIndex(rows: Row[]): Promise<void> {
+    const key = this.requireKey();
+    const embedder = this.deps.model();
+    this.index?.close();
+    this.index = new SearchIndex(this.deps.sqlite3, embedder.dims);
+    this.summaries.clear();
+    const docs: IndexedDoc[] = [];
+    let done = 0;
+    for (const row of rows) {
+      const doc = await this.openRow(key, row);
+      this.summaries.set(row.id, summaryOf(row, doc));
+      if (row.model_id === embedder.modelId && row.dims === embedder.dims) docs.push(doc);
+      if (++done % 50 === 0) this.deps.progress('unlock', done, rows.length);
+    }
+    this.index.add(docs);
+    this.stale = rows.filter((r) => r.model_id !== embedder.modelId || r.dims !== embedder.dims).map((r) => r.id);
+  }
+
+  /** Documents whose vectors another model made; re-embedded once the current model is loaded. */
+  private stale: number[] = [];
+
+  reembedStale(): Promise<void> {
+    const ids = this.stale;
+    this.stale = [];
+    return ids.length ? this.reembed(ids) : Promise.resolve();
+  }
+
+  private async openRow(key: CryptoKey, row: Row): Promise<IndexedDoc> {
+    const ref = (column: string) => ({ table: 'documents', column, rowid: row.id });
+    const [metaText, text, chunksText, seg] = await Promise.all([
+      openFieldText(key, ref('meta'), toBytes(row.meta)),
+      openFieldText(key, ref('body'), toBytes(row.body)),
+      openFieldText(key, ref('chunks'), toBytes(row.chunks)),
+      openSegment(key, { segmentId: row.id, modelId: row.model_id, dims: row.dims, count: row.chunk_count }, toBytes(row.vectors)),
+    ]);
+    const meta = JSON.parse(metaText) as DocMeta;
+    const chunks = (JSON.parse(chunksText) as [number, number, string][]).map(([start, end, heading]) => ({ start, end, heading }));
+    return { id: row.id, title: meta.title, url: meta.url, text, chunks, vectors: seg.data, ephemeral: false };
+  }
+
+  lock(): void {
+    this.dataKey = null;
+    this.index?.close();
+    this.index = null;
+    this.summaries.clear();
+    this.ephemeral = [];
+  }
+
+  changePassphrase(current: string | null, next: string | null): Promise<void> {
+    return this.serial(async () => {
+      const rec = this.keyRecord();
+      if (!rec) throw new ConfidantError('E_LOCKED', 'The library has not been set up yet.');
+      const unlockWith = await this.unlockSource(rec, current);
+      const wasDevice = !needsPassphrase(rec);
+      const lockWith = await this.lockSource(next);
+      const rewrapped = await rewrapKeyRecord(rec, unlockWith, lockWith);
+      this.deps.db.exec('UPDATE keyring SET record = ? WHERE id = 1', { bind: [JSON.stringify(rewrapped)] });
+      if (wasDevice && next !== null) await deleteDeviceKey();
+    });
+  }
+
+  /** Chunk, embed and seal a document, then store it in one transaction. */
+  save(input: NewDocument): Promise<DocSummary> {
+    return this.serial(async () => {
+      const key = this.requireKey();
+      const prepared = await this.prepare(input);
+      const id = Number(this.deps.db.selectValue('SELECT coalesce(max(id), 0) + 1 FROM documents'));
+      const embedder = await this.deps.embedder();
+      const ref = (column: string) => ({ table: 'documents', column, rowid: id });
+      const meta: DocMeta = { title: input.title, url: input.url, lang: input.lang, byline: input.byline ?? null, mime: input.mime };
+      const ids = prepared.chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
+      const [metaBlob, bodyBlob, chunksBlob, vecBlob] = await Promise.all([
+        sealField(key, ref('meta'), JSON.stringify(meta)),
+        sealField(key, ref('body'), prepared.text),
+        sealField(key, ref('chunks'), JSON.stringify(prepared.chunks.map((c) => [c.start, c.end, c.heading]))),
+        sealSegment(key, { segmentId: id, modelId: embedder.modelId, dims: embedder.dims }, ids, prepared.vectors),
+      ]);
+      const row: Row = {
+        id,
+        kind: input.kind,
+        created_at: Date.now(),
+        text_bytes: new TextEncoder().encode(prepared.text).length,
+        chunk_count: prepared.chunks.length,
+        model_id: embedder.modelId,
+        dims: embedder.dims,
+        meta: metaBlob,
+        body: bodyBlob,
+        chunks: chunksBlob,
+        vectors: vecBlob,
+      };
+      this.deps.db.transaction((tx) => {
+        tx.exec(
+          'INSERT INTO documents(id, kind, created_at, text_bytes, chunk_count, model_id, dims, meta, body, chunks, vectors) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+          { bind: [row.id, row.kind, row.created_at, row.text_bytes, row.chunk_count, row.model_id, row.dims, row.meta, row.body, row.chunks, row.vectors] },
+        );
+      });
+      const doc: IndexedDoc = { id, title: input.title, url: input.url, text: prepared.text, chunks: prepared.chunks, vectors: prepared.vectors, ephemeral: false };
+      this.requireIndex().add([doc]);
+      const summary = summaryOf(row, doc);
+      this.summaries.set(id, summary);
+      return summary;
+    });
+  }
+
+  private async prepare(input: NewDocument): Promise<{ text: string; chunks: ChunkSpan[]; vectors: Float32Array }> {
+    if (typeof input.text !== 'string') throw new ConfidantError('E_BAD_REQUEST', 'A document needs text.');
+    if (input.text.length > MAX_DOC_CHARS) {
+      throw new ConfidantError('E_BAD_REQUEST', `This document is too large to save (${(input.text.length / 1e6).toFixed(1)} million characters; the limit is ${MAX_DOC_CHARS / 1e6} million).`);
+    }
+    const embedder = await this.deps.embedder();
+    const { text, chunks, inputs } = chunkForEmbedding(input.text, input.mime, embedder);
+    if (chunks.length === 0) throw new ConfidantError('E_UNREADABLE_PAGE', 'There is no readable text here to save.');
+    const vectors = await embedder.embed(inputs, (done, total) => this.deps.progress('embed', done, total, input.title));
+    return { text, chunks, vectors };
+  }
+
+  /** A page asked about but not saved: indexed in memory only, forgotten at lock. */
+  indexPage(input: NewDocument): Promise<{ docId: number; chunks: number }> {
+    return this.serial(async () => {
+      const index = this.requireIndex();
+      const prepared = await this.prepare(input);
+      const docId = this.nextEphemeral++;
+      index.add([{ id: docId, title: input.title, url: input.url, text: prepared.text, chunks: prepared.chunks, vectors: prepared.vectors, ephemeral: true }]);
+      this.ephemeral.push(docId);
+      while (this.ephemeral.length > EPHEMERAL_KEEP) index.remove(this.ephemeral.shift()!);
+      return { docId, chunks: prepared.chunks.length };
+    });
+  }
+
+  list(): DocSummary[] {
+    this.requireKey();
+    return [...this.summaries.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  get(id: number): { summary: DocSummary; text: string } {
+    const doc = this.requireIndex().doc(id);
+    const summary = this.summaries.get(id);
+    if (!doc || !summary) throw new ConfidantError('E_NOT_FOUND', `There is no document ${id} in the library.`);
+    return { summary, text: doc.text };
+  }
+
+  delete(id: number): Promise<void> {
+    return this.serial(async () => {
+      this.requireKey();
+      this.deps.db.exec('DELETE FROM documents WHERE id = ?', { bind: [id] });
+      if (this.deps.db.changes() === 0) throw new ConfidantError('E_NOT_FOUND', `There is no document ${id} in the library.`);
+      this.index!.remove(id);
+      this.summaries.delete(id);
+    });
+  }
+
+  /** Hybrid retrieval: vector KNN and BM25, fused by reciprocal rank, near-duplicates removed. */
+  async search(query: string, scope: SearchScope, k: number): Promise<Passage[]> {
+    const index = this.requireIndex();
+    const q = query.trim();
+    if (!q) return [];
+    const embedder = await this.deps.embedder();
+    const [qv] = splitRows(await embedder.embed([q]), embedder.dims);
+    const docIds = scopeDocs(scope, index);
+    const vec = index.vectorSearch(qv!, k * 3, docIds);
+    const kw = index.keywordSearch(bm25Query(q), k * 3, docIds);
+    if (scope.kind === 'page+library') {
+      vec.push(...index.vectorSearch(qv!, k * 3));
+      kw.push(...index.keywordSearch(bm25Query(q), k * 3));
+    }
+    const fused = fuseRrf([vec.map((h) => h.chunkId), kw.map((h) => h.chunkId)]);
+    const passages: Passage[] = [];
+    const seen: string[] = [];
+    for (const { id, score } of fused) {
+      const c = index.chunkText(id);
+      if (!c) continue;
+      const norm = c.text.replace(/\s+/g, ' ').trim().toLowerCase();
+      if (seen.some((s) => nearDuplicate(s, norm))) continue;
+      seen.push(norm);
+      passages.push({ chunkId: id, docId: c.doc.id, title: c.doc.title, url: c.doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score });
+      if (passages.length >= k) break;
+    }
+    return passages;
+  }
+
+  private reembed(ids: number[]): Promise<void> {
+    return this.serial(async () => {
+      const key = this.dataKey;
+      if (!key) return;
+      const embedder = await this.deps.embedder();
+      let done = 0;
+      for (const id of ids) {
+        const row = this.deps.db.selectObjects('SELECT * FROM documents WHERE id = ?', [id])[0] as unknown as Row | undefined;
+        if (!row || !this.dataKey) continue;
+        const doc = await this.openRow(key, row);
+        const { chunks, inputs } = chunkForEmbedding(doc.text, undefined, embedder);
+        const vectors = await embedder.embed(inputs);
+        const segIds = chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
+        const [chunksBlob, vecBlob] = await Promise.all([
+          sealField(key, { table: 'documents', column: 'chunks', rowid: id }, JSON.stringify(chunks.map((c) => [c.start, c.end, c.heading]))),
+          sealSegment(key, { segmentId: id, modelId: embedder.modelId, dims: embedder.dims }, segIds, vectors),
+        ]);
+        this.deps.db.exec('UPDATE documents SET chunk_count = ?, model_id = ?, dims = ?, chunks = ?, vectors = ? WHERE id = ?', {
+          bind: [chunks.length, embedder.modelId, embedder.dims, chunksBlob, vecBlob, id],
+        });
+        this.index?.add([{ ...doc, chunks, vectors }]);
+        this.deps.progress('reembed', ++done, ids.length, doc.title);
+      }
+    });
+  }
+
+  /**
+   * An encrypted backup: the data key re-wrapped under the backup passphrase, and every row's
+   * ciphertext as it is stored. Nothing is decrypted to write it. Re-wrapping needs the current
+   * protection (the library passphrase, which is never kept, or the device key).
+   */
+  exportBackup(currentPassphrase: string | null, backupPassphrase: string): Promise<string> {
+    return this.serial(async () => {
+      const rec = this.keyRecord();
+      if (!rec) throw new ConfidantError('E_LOCKED', 'The library has not been set up yet.');
+      if (backupPassphrase.length < 8) throw new ConfidantError('E_BAD_REQUEST', 'Choose a backup passphrase of at least 8 characters.');
+      const backupKey = await rewrapKeyRecord(rec, await this.unlockSource(rec, currentPassphrase), { passphrase: backupPassphrase });
+      const rows = this.deps.db.selectObjects('SELECT * FROM documents ORDER BY id') as unknown as Row[];
+      return JSON.stringify({
+        format: 'confidant-backup',
+        version: 1,
+        createdAt: new Date().toISOString(),
+        keyRecord: backupKey,
+        documents: rows.map((r) => ({
+          id: r.id, kind: r.kind, created_at: r.created_at, text_bytes: r.text_bytes, chunk_count: r.chunk_count, model_id: r.model_id, dims: r.dims,
+          meta: toB64(toBytes(r.meta)), body: toB64(toBytes(r.body)), chunks: toB64(toBytes(r.chunks)), vectors: toB64(toBytes(r.vectors)),
+        })),
+      });
+    });
+  }
+
+  /** Adds a backup's documents: each is opened with the backup's key and re-sealed under ours. */
+  importBackup(json: string, passphrase: string): Promise<{ imported: number }> {
+    return this.serial(async () => {
+      const key = this.requireKey();
+      let parsed: { format?: unknown; version?: unknown; keyRecord?: unknown; documents?: unknown };
+      try {
+        parsed = JSON.parse(json);
+      } catch {
+        throw new ConfidantError('E_PARSE', 'This file is not a Confidant backup (it is not JSON).');
+      }
+      if (parsed.format !== 'confidant-backup' || parsed.version !== 1 || !Array.isArray(parsed.documents)) {
+        throw new ConfidantError('E_PARSE', 'This file is not a Confidant backup, or is from a newer version.');
+      }
+      const backupKey = await unwrapDataKey(parsed.keyRecord, { passphrase });
+      let nextId = Number(this.deps.db.selectValue('SELECT coalesce(max(id), 0) + 1 FROM documents'));
+      const rows: Row[] = [];
+      const docs: IndexedDoc[] = [];
+      for (const d of parsed.documents as Record<string, unknown>[]) {
+        const old: Row = {
+          id: Number(d.id), kind: d.kind as Row['kind'], created_at: Number(d.created_at), text_bytes: Number(d.text_bytes), chunk_count: Number(d.chunk_count),
+          model_id: String(d.model_id), dims: Number(d.dims), meta: fromB64(String(d.meta)), body: fromB64(String(d.body)), chunks: fromB64(String(d.chunks)), vectors: fromB64(String(d.vectors)),
+        };
+        const doc = await this.openRow(backupKey, old);
+        const id = nextId++;
+        const ref = (column: string) => ({ table: 'documents', column, rowid: id });
+        const metaPlain = await openField(backupKey, { table: 'documents', column: 'meta', rowid: old.id }, old.meta);
+        const segIds = doc.chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
+        const [meta, body, chunks, vectors] = await Promise.all([
+          sealField(key, ref('meta'), metaPlain),
+          sealField(key, ref('body'), doc.text),
+          sealField(key, ref('chunks'), JSON.stringify(doc.chunks.map((c) => [c.start, c.end, c.heading]))),
+          sealSegment(key, { segmentId: id, modelId: old.model_id, dims: old.dims }, segIds, doc.vectors),
+        ]);
+        rows.push({ ...old, id, meta, body, chunks, vectors });
+        docs.push({ ...doc, id });
+      }
+      this.deps.db.transaction((tx) => {
+        for (const r of rows) {
+          tx.exec(
+            'INSERT INTO documents(id, kind, created_at, text_bytes, chunk_count, model_id, dims, meta, body, chunks, vectors) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+            { bind: [r.id, r.kind, r.created_at, r.text_bytes, r.chunk_count, r.model_id, r.dims, r.meta, r.body, r.chunks, r.vectors] },
+          );
+        }
+      });
+      const model = this.deps.model();
+      const current = (r: Row) => r.model_id === model.modelId && r.dims === model.dims;
+      this.index!.add(docs.filter((_, i) => current(rows[i]!)));
+      rows.forEach((r, i) => this.summaries.set(r.id, summaryOf(r, docs[i]!)));
+      this.stale.push(...rows.filter((r) => !current(r)).map((r) => r.id));
+      return { imported: rows.length };
+    });
+  }
+
+  /** Everything gone: rows, key record, device key; freed pages are zeroed (secure_delete). */
+  wipe(): Promise<void> {
+    return this.serial(async () => {
+      this.lock();
+      this.deps.db.transaction((tx) => {
+        tx.exec('DELETE FROM documents; DELETE FROM conversations; DELETE FROM keyring;');
+      });
+      this.deps.db.exec('VACUUM');
+      await deleteDeviceKey();
+    });
+  }
+}
+
+function summaryOf(row: Row, doc: IndexedDoc): DocSummary {
+  let site: string | null = null;
+  try {
+    site = doc.url ? new URL(doc.url).hostname : null;
+  } catch {
+    site = null;
+  }
+  return { id: row.id, kind: row.kind, title: doc.title, url: doc.url, site, createdAt: row.created_at, bytes: row.text_bytes, chunks: row.chunk_count, modelId: row.model_id };
+}
+
+function scopeDocs(scope: SearchScope, index: SearchIndex): number[] | undefined {
+  switch (scope.kind) {
+    case 'library':
+      return undefined;
+    case 'documents':
+      return scope.docIds;
+    case 'page':
+    case 'page+library':
+      if (!index.doc(scope.docId)) throw new ConfidantError('E_NOT_FOUND', 'That page is no longer indexed; ask again to read it anew.');
+      return [scope.docId];
+  }
+}
+
+function splitRows(flat: Float32Array, dims: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < flat.length; i += dims) out.push(flat.subarray(i, i + dims));
+  return out;
+}
+
+/** Near-duplicate passages (mirrored pages, repeated boilerplate): word 3-shingle Jaccard ≥ 0.8. */
+function nearDuplicate(a: string, b: string): boolean {
+  if (a === b) return true;
+  const sh = (s: string) => {
+    const w = s.split(' ');
+    const set = new Set<string>();
+    for (let i = 0; i + 2 < w.length; i++) set.add(`${w[i]} ${w[i + 1]} ${w[i + 2]}`);
+    return set;
+  };
+  const A = sh(a);
+  const B = sh(b);
+  if (A.size === 0 || B.size === 0) return false;
+  let inter = 0;
+  for (const x of A) if (B.has(x)) inter++;
+  return inter / (A.size + B.size - inter) >= 0.8;
+}
+
+function toBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  throw new ConfidantError('E_DB', 'A stored value has the wrong type.', { reason: 'integrity' });
+}

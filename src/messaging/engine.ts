@@ -3,6 +3,7 @@
  * answers. The panel addresses these through the background, which forwards them to the
  * offscreen document, which posts them to the worker. One map, typed end to end.
  */
+import type { ConversationSummary, Receipt } from './background.ts';
 import type { DocSummary, LibraryState, NewDocument, Passage, Progress, SearchScope, StorageUsage } from './library.ts';
 
 export interface EngineStatus {
@@ -61,6 +62,30 @@ export interface EngineApi {
   'library.import': { req: { backup: string; passphrase: string }; res: { imported: number } };
   'library.wipe': { req: Empty; res: LibraryState };
   'storage.usage': { req: Empty; res: StorageUsage };
+  /** Small secrets (the gateway API key), sealed under the library's data key. */
+  'secret.put': { req: { name: string; value: string | null }; res: null };
+  'secret.get': { req: { name: string }; res: string | null };
+  /** Conversations, sealed like documents. `body` is the conversation JSON (ConversationRecord). */
+  'conversations.list': { req: Empty; res: ConversationSummary[] };
+  'conversations.get': { req: { id: number }; res: ConversationRecord };
+  'conversations.save': { req: { conversation: ConversationRecord }; res: ConversationSummary };
+  'conversations.delete': { req: { id: number }; res: null };
+}
+
+/** A stored conversation; `id` 0 means new. */
+export interface ConversationRecord {
+  id: number;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  messages: Array<{
+    role: 'user' | 'assistant';
+    content: string;
+    reasoning?: string;
+    passages?: Passage[];
+    receipt?: Receipt;
+    error?: string;
+  }>;
 }
 
 export type EngineType = keyof EngineApi;
@@ -71,6 +96,7 @@ export const ENGINE_TYPES = [
   'library.state', 'library.setup', 'library.unlock', 'library.lock', 'library.changePassphrase', 'library.setAutoLock',
   'library.save', 'library.indexPage', 'library.list', 'library.get', 'library.delete', 'library.search',
   'library.export', 'library.import', 'library.wipe', 'storage.usage',
+  'secret.put', 'secret.get', 'conversations.list', 'conversations.get', 'conversations.save', 'conversations.delete',
 ] as const satisfies readonly EngineType[];
 
 // Every request type listed, none missing: a compile-time check.

@@ -206,6 +206,12 @@ const handlers: Handlers = {
     const persisted = await navigator.storage.persisted();
     return { usage: est.usage ?? 0, quota: est.quota ?? 0, persisted };
   },
+  'secret.put': async ({ name, value }) => withLib(async (l) => (await l.putSecret(name, value), null)),
+  'secret.get': async ({ name }) => withLib((l) => l.getSecret(name)),
+  'conversations.list': async () => withLib((l) => l.listConversations()),
+  'conversations.get': async ({ id }) => withLib((l) => l.getConversation(id)),
+  'conversations.save': async ({ conversation }) => withLib((l) => l.saveConversation(conversation)),
+  'conversations.delete': async ({ id }) => withLib(async (l) => (l.deleteConversation(id), null)),
 };
 
 async function withLib<T>(fn: (l: Library) => Promise<T>): Promise<T> {

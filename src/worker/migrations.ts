@@ -52,6 +52,10 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         updated_at INTEGER NOT NULL,
         body       BLOB NOT NULL
       ) STRICT;
+      CREATE TABLE secrets (
+        name  TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+      ) STRICT;
     `,
   },
 ];

@@ -3,7 +3,9 @@ import { fromB64, toB64 } from '../../core/channel/bytes.ts';
 import { createKeyRecord, generateDeviceKey, needsPassphrase, parseKeyRecord, rewrapKeyRecord, unwrapDataKey, type KeyRecord, type KeySource } from '../../core/crypto/keys.ts';
 import { openField, openFieldText, openSegment, sealField, sealSegment } from '../../core/crypto/seal.ts';
 import { ConfidantError } from '../../core/errors.ts';
-import { bm25Query, fuseRrf } from '../../core/library/fuse.ts';
+import { bm25Query, dropNearDuplicates, fuseRrf } from '../../core/library/fuse.ts';
+import type { ConversationSummary } from '../../messaging/background.ts';
+import type { ConversationRecord } from '../../messaging/engine.ts';
 import type { DocSummary, LibraryState, NewDocument, Passage, SearchScope } from '../../messaging/library.ts';
 import type { Embedder } from '../embed/types.ts';
 import { deleteDeviceKey, loadDeviceKey, storeDeviceKey } from './device-key.ts';
@@ -324,17 +326,13 @@ export class Library {
       kw.push(...index.keywordSearch(bm25Query(q), k * 3));
     }
     const fused = fuseRrf([vec.map((h) => h.chunkId), kw.map((h) => h.chunkId)]);
-    const passages: Passage[] = [];
-    const seen: string[] = [];
-    for (const { id, score } of fused) {
+    const candidates: Passage[] = [];
+    for (const { id, score } of fused.slice(0, k * 3)) {
       const c = index.chunkText(id);
       if (!c) continue;
-      const norm = c.text.replace(/\s+/g, ' ').trim().toLowerCase();
-      if (seen.some((s) => nearDuplicate(s, norm))) continue;
-      seen.push(norm);
-      passages.push({ chunkId: id, docId: c.doc.id, title: c.doc.title, url: c.doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score });
-      if (passages.length >= k) break;
+      candidates.push({ chunkId: id, docId: c.doc.id, title: c.doc.title, url: c.doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score });
     }
+    const passages = dropNearDuplicates(candidates, (p) => p.text).slice(0, k);
     return passages;
   }
 
@@ -442,12 +440,69 @@ export class Library {
     });
   }
 
+  // ---- small secrets and conversations, sealed like documents ----------------------------------
+
+  async putSecret(name: string, value: string | null): Promise<void> {
+    const key = this.requireKey();
+    if (!/^[a-z][a-z0-9.-]{0,63}$/.test(name)) throw new ConfidantError('E_BAD_REQUEST', `Bad secret name: ${name}`);
+    if (value === null) {
+      this.deps.db.exec('DELETE FROM secrets WHERE name = ?', { bind: [name] });
+      return;
+    }
+    const sealed = await sealField(key, { table: 'secrets', column: 'value', rowid: name }, value);
+    this.deps.db.exec('INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value', { bind: [name, sealed] });
+  }
+
+  async getSecret(name: string): Promise<string | null> {
+    const key = this.requireKey();
+    const v = this.deps.db.selectValue('SELECT value FROM secrets WHERE name = ?', [name]);
+    return v == null ? null : openFieldText(key, { table: 'secrets', column: 'value', rowid: name }, toBytes(v));
+  }
+
+  async listConversations(): Promise<ConversationSummary[]> {
+    const key = this.requireKey();
+    const rows = this.deps.db.selectObjects('SELECT id, body FROM conversations ORDER BY updated_at DESC');
+    const out: ConversationSummary[] = [];
+    for (const r of rows) {
+      const c = JSON.parse(await openFieldText(key, { table: 'conversations', column: 'body', rowid: Number(r.id) }, toBytes(r.body))) as ConversationRecord;
+      out.push({ id: Number(r.id), title: c.title, updatedAt: c.updatedAt, messages: c.messages.length });
+    }
+    return out;
+  }
+
+  async getConversation(id: number): Promise<ConversationRecord> {
+    const key = this.requireKey();
+    const body = this.deps.db.selectValue('SELECT body FROM conversations WHERE id = ?', [id]);
+    if (body == null) throw new ConfidantError('E_NOT_FOUND', `There is no conversation ${id}.`);
+    return { ...(JSON.parse(await openFieldText(key, { table: 'conversations', column: 'body', rowid: id }, toBytes(body))) as ConversationRecord), id };
+  }
+
+  saveConversation(c: ConversationRecord): Promise<ConversationSummary> {
+    return this.serial(async () => {
+      const key = this.requireKey();
+      const id = c.id > 0 ? c.id : Number(this.deps.db.selectValue('SELECT coalesce(max(id), 0) + 1 FROM conversations'));
+      const now = Date.now();
+      const record: ConversationRecord = { ...c, id, createdAt: c.createdAt || now, updatedAt: now };
+      const body = await sealField(key, { table: 'conversations', column: 'body', rowid: id }, JSON.stringify(record));
+      this.deps.db.exec(
+        'INSERT INTO conversations(id, created_at, updated_at, body) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body',
+        { bind: [id, record.createdAt, now, body] },
+      );
+      return { id, title: record.title, updatedAt: now, messages: record.messages.length };
+    });
+  }
+
+  deleteConversation(id: number): void {
+    this.requireKey();
+    this.deps.db.exec('DELETE FROM conversations WHERE id = ?', { bind: [id] });
+  }
+
   /** Everything gone: rows, key record, device key; freed pages are zeroed (secure_delete). */
   wipe(): Promise<void> {
     return this.serial(async () => {
       this.lock();
       this.deps.db.transaction((tx) => {
-        tx.exec('DELETE FROM documents; DELETE FROM conversations; DELETE FROM keyring;');
+        tx.exec('DELETE FROM documents; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring;');
       });
       this.deps.db.exec('VACUUM');
       await deleteDeviceKey();
@@ -482,23 +537,6 @@ function splitRows(flat: Float32Array, dims: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let i = 0; i < flat.length; i += dims) out.push(flat.subarray(i, i + dims));
   return out;
-}
-
-/** Near-duplicate passages (mirrored pages, repeated boilerplate): word 3-shingle Jaccard ≥ 0.8. */
-function nearDuplicate(a: string, b: string): boolean {
-  if (a === b) return true;
-  const sh = (s: string) => {
-    const w = s.split(' ');
-    const set = new Set<string>();
-    for (let i = 0; i + 2 < w.length; i++) set.add(`${w[i]} ${w[i + 1]} ${w[i + 2]}`);
-    return set;
-  };
-  const A = sh(a);
-  const B = sh(b);
-  if (A.size === 0 || B.size === 0) return false;
-  let inter = 0;
-  for (const x of A) if (B.has(x)) inter++;
-  return inter / (A.size + B.size - inter) >= 0.8;
 }
 
 function toBytes(v: unknown): Uint8Array {

@@ -70,6 +70,8 @@ export interface EngineApi {
   'conversations.get': { req: { id: number }; res: ConversationRecord };
   'conversations.save': { req: { conversation: ConversationRecord }; res: ConversationSummary };
   'conversations.delete': { req: { id: number }; res: null };
+  /** Test build only (dist-test): the first vectors of a saved document, to look for their bytes on disk. */
+  'debug.vectors': { req: { docId: number; count: number }; res: number[][] };
 }
 
 /** A stored conversation; `id` 0 means new. */
@@ -97,6 +99,7 @@ export const ENGINE_TYPES = [
   'library.save', 'library.indexPage', 'library.list', 'library.get', 'library.delete', 'library.search',
   'library.export', 'library.import', 'library.wipe', 'storage.usage',
   'secret.put', 'secret.get', 'conversations.list', 'conversations.get', 'conversations.save', 'conversations.delete',
+  'debug.vectors',
 ] as const satisfies readonly EngineType[];
 
 // Every request type listed, none missing: a compile-time check.

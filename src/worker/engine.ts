@@ -212,6 +212,10 @@ const handlers: Handlers = {
   'conversations.get': async ({ id }) => withLib((l) => l.getConversation(id)),
   'conversations.save': async ({ conversation }) => withLib((l) => l.saveConversation(conversation)),
   'conversations.delete': async ({ id }) => withLib(async (l) => (l.deleteConversation(id), null)),
+  'debug.vectors': async ({ docId, count }) => {
+    if (!__TEST_BUILD__) throw new ConfidantError('E_BAD_REQUEST', 'Unknown engine request: debug.vectors');
+    return withLib(async (l) => l.debugVectors(docId, count));
+  },
 };
 
 async function withLib<T>(fn: (l: Library) => Promise<T>): Promise<T> {

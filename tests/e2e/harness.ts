@@ -182,3 +182,43 @@ export async function openRealSidePanel(session: Session, opener: Page): Promise
     },
   };
 }
+
+/** Where `npm run make-test-models` writes the generated models; tests serve them from a local origin. */
+export const TEST_MODELS_DIR = join(ROOT, '.cache', 'models');
+
+/** Loads a generated model through the product's real download path, from `origin` (serving .cache/models). */
+export async function loadTestModel(page: Page, origin: string, modelId = 'confidant-test/tiny'): Promise<void> {
+  const state = await ask<{ state: string; error?: string }>(page, 'model.load', { modelId, remoteHost: `${origin}/`, remotePathTemplate: '{model}/', threads: 1 });
+  if (state.state !== 'ready') throw new Error(`model did not load: ${JSON.stringify(state)}`);
+}
+
+/** Every byte of the extension's OPFS files, read from an extension page (the engine must be stopped). */
+export async function readOpfs(page: Page): Promise<{ files: number; bytes: Buffer }> {
+  const b64 = await page.evaluate(async () => {
+    const parts: string[] = [];
+    let files = 0;
+    async function walk(dir: FileSystemDirectoryHandle): Promise<void> {
+      for await (const [, h] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+        if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle);
+        else {
+          const buf = new Uint8Array(await (await (h as FileSystemFileHandle).getFile()).arrayBuffer());
+          files++;
+          let s = '';
+          for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+          parts.push(btoa(s));
+        }
+      }
+    }
+    await walk(await navigator.storage.getDirectory());
+    return { files, parts };
+  });
+  return { files: b64.files, bytes: Buffer.concat(b64.parts.map((p) => Buffer.from(p, 'base64'))) };
+}
+
+/** Closes the offscreen document, so the engine worker stops and releases its OPFS handles. */
+export async function stopEngine(session: Session): Promise<void> {
+  const sw = await session.serviceWorker();
+  await sw.evaluate(async () => {
+    if ((await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as chrome.runtime.ContextType] })).length) await chrome.offscreen.closeDocument();
+  });
+}

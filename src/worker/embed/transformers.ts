@@ -22,12 +22,22 @@ const BATCH = 8;
  * itself (/ort/, copied at build time): no remote code. Threads only when the context is
  * cross-origin isolated (SharedArrayBuffer).
  */
+/** Models bundled into this build (dist/models/index.json, written by vite.config.ts). */
+async function bundledModelIds(): Promise<string[]> {
+  try {
+    const res = await fetch(new URL('/models/index.json', self.location.origin));
+    return ((await res.json()) as { bundled: string[] }).bundled;
+  } catch {
+    return [];
+  }
+}
+
 export async function loadEmbedder(
   spec: ModelSpec,
   source: ModelSource,
   opts: { threads?: number; onProgress?: (loaded: number, total: number, file: string) => void } = {},
 ): Promise<Embedder> {
-  env.allowLocalModels = source.allowBundled;
+  env.allowLocalModels = source.allowBundled && (await bundledModelIds()).includes(spec.id);
   env.localModelPath = new URL('/models/', self.location.origin).href;
   env.allowRemoteModels = source.remoteHost !== null;
   if (source.remoteHost) env.remoteHost = source.remoteHost;

@@ -289,6 +289,14 @@ export class Library {
     });
   }
 
+  /** Test build only: lets a test look for these exact float32 bytes on disk. */
+  debugVectors(docId: number, count: number): number[][] {
+    const doc = this.requireIndex().doc(docId);
+    if (!doc) throw new ConfidantError('E_NOT_FOUND', `There is no document ${docId}.`);
+    const dims = doc.vectors.length / Math.max(1, doc.chunks.length);
+    return Array.from({ length: Math.min(count, doc.chunks.length) }, (_, i) => Array.from(doc.vectors.subarray(i * dims, (i + 1) * dims)));
+  }
+
   list(): DocSummary[] {
     this.requireKey();
     return [...this.summaries.values()].sort((a, b) => b.createdAt - a.createdAt);

@@ -1,0 +1,194 @@
+/**
+ * Retrieval maths between the two searches and the answer: reciprocal rank fusion of the vector
+ * and BM25 lists, near-duplicate removal, scope filters, and the FTS5 query built from user text.
+ * Pure.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009):
+//   score(d) = Σ over lists L containing d of 1 / (k + rank_L(d)),  rank 1-based
+// k = 60 is the paper's constant: it damps the head of each list so that one list's first place
+// cannot outvote agreement between lists, and it needs no score calibration between BM25 and
+// cosine, which live on different scales. Ties (equal scores) go to the better best rank, then
+// to the earlier list.
+
+export const RRF_K = 60;
+
+export interface Fused<T> {
+  id: T;
+  score: number;
+  /** 1-based rank in each input list, or null where absent. */
+  ranks: (number | null)[];
+}
+
+export function fuseRrf<T>(lists: ReadonlyArray<ReadonlyArray<T>>, k: number = RRF_K): Fused<T>[] {
+  if (!(k >= 0)) throw new RangeError(`RRF k must be >= 0, got ${k}`);
+  const byId = new Map<T, Fused<T> & { best: number; firstList: number }>();
+  lists.forEach((list, li) => {
+    const seen = new Set<T>();
+    list.forEach((id, i) => {
+      if (seen.has(id)) return; // a repeated id keeps its first (best) rank in that list
+      seen.add(id);
+      const rank = i + 1;
+      let f = byId.get(id);
+      if (!f) {
+        f = { id, score: 0, ranks: new Array<number | null>(lists.length).fill(null), best: rank, firstList: li };
+        byId.set(id, f);
+      }
+      f.score += 1 / (k + rank);
+      f.ranks[li] = rank;
+      if (rank < f.best) f.best = rank;
+    });
+  });
+  return [...byId.values()]
+    .sort((a, b) => b.score - a.score || a.best - b.best || a.firstList - b.firstList)
+    .map(({ id, score, ranks }) => ({ id, score, ranks }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Near-duplicates: the same passage saved from two mirrors, repeated boilerplate, overlapping
+// chunks. Text is normalized (NFKC, lower case, runs of non-letters/digits become one space) and
+// compared as sets of word 3-shingles; Jaccard ≥ 0.8 is a duplicate. Texts of fewer than three
+// words compare as whole strings.
+
+export const NEAR_DUPLICATE_JACCARD = 0.8;
+
+export function normalizeForDedupe(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+export function shingles(normalized: string, size = 3): Set<string> {
+  const w = normalized ? normalized.split(' ') : [];
+  const out = new Set<string>();
+  if (w.length < size) {
+    if (w.length > 0) out.add(w.join(' '));
+    return out;
+  }
+  for (let i = 0; i + size <= w.length; i++) out.add(w.slice(i, i + size).join(' '));
+  return out;
+}
+
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let inter = 0;
+  for (const x of small) if (large.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+/**
+ * Keeps the first of every group of near-duplicates, in input order (so pass the fused list:
+ * the best-ranked copy survives). O(n²) comparisons of n results, fine for the tens a prompt uses.
+ */
+export function dropNearDuplicates<T>(items: readonly T[], text: (item: T) => string, threshold = NEAR_DUPLICATE_JACCARD): T[] {
+  const kept: { item: T; sh: Set<string> }[] = [];
+  for (const item of items) {
+    const sh = shingles(normalizeForDedupe(text(item)));
+    if (kept.some((k) => jaccard(k.sh, sh) >= threshold)) continue;
+    kept.push({ item, sh });
+  }
+  return kept.map((k) => k.item);
+}
+
+/** The same by vectors, for results that carry embeddings: cosine ≥ threshold is a duplicate. */
+export function dropNearDuplicateVectors<T>(items: readonly T[], vector: (item: T) => Float32Array, threshold = 0.97): T[] {
+  const kept: { item: T; v: Float32Array; n: number }[] = [];
+  for (const item of items) {
+    const v = vector(item);
+    let n = 0;
+    for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+    n = Math.sqrt(n);
+    const dup = kept.some((k) => {
+      if (k.v.length !== v.length || n === 0 || k.n === 0) return false;
+      let d = 0;
+      for (let i = 0; i < v.length; i++) d += k.v[i]! * v[i]!;
+      return d / (n * k.n) >= threshold;
+    });
+    if (!dup) kept.push({ item, v, n });
+  }
+  return kept.map((k) => k.item);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope filters
+
+/** Tracking parameters that never change what a page shows. */
+const TRACKING = /^(?:utm_[a-z]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|igshid|ref_src)$/i;
+
+/**
+ * A page's URL as "this page only" compares it: no fragment, no tracking parameters, no trailing
+ * slash on a non-root path; scheme and host lower-cased and default ports dropped (URL does
+ * those). Returns null for text that is not an absolute URL.
+ */
+export function normalizePageUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  u.hash = '';
+  const keep = [...u.searchParams].filter(([name]) => !TRACKING.test(name));
+  u.search = keep.length ? '?' + new URLSearchParams(keep).toString() : '';
+  if (u.pathname.length > 1 && u.pathname.endsWith('/')) u.pathname = u.pathname.replace(/\/+$/, '');
+  return u.toString();
+}
+
+export interface ScopeFilter {
+  /** Only these documents. */
+  docIds?: ReadonlySet<number> | readonly number[];
+  /** Only passages from this page ("this page only"), compared by normalizePageUrl. */
+  url?: string;
+}
+
+export function filterByScope<T extends { docId: number; url?: string | null }>(items: readonly T[], scope: ScopeFilter): T[] {
+  const ids = scope.docIds === undefined ? null : scope.docIds instanceof Set ? scope.docIds : new Set(scope.docIds as readonly number[]);
+  const url = scope.url === undefined ? undefined : normalizePageUrl(scope.url);
+  return items.filter((it) => {
+    if (ids && !ids.has(it.docId)) return false;
+    if (url !== undefined) {
+      if (url === null || !it.url) return false;
+      return normalizePageUrl(it.url) === url;
+    }
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// BM25 query text for SQLite FTS5 (https://sqlite.org/fts5.html, section 3, "Full-text Query
+// Syntax"). User text must never be read as query syntax: column filters ("title:"), NEAR(),
+// AND/OR/NOT, "^" (initial token), "*" (prefix), "-" or "+" and parentheses. So the text is cut
+// into terms the way FTS5's default unicode61 tokenizer cuts it (runs of letters, digits and
+// marks; everything else separates), each term becomes an FTS5 string ("..." with any " doubled)
+// which FTS5 reads as a phrase and never as an operator, and terms are joined with OR so that
+// BM25 ranks passages by how many and how rare the terms they match are.
+// Common English stop words are dropped unless nothing else is left; at most 32 terms are kept.
+
+const STOP = new Set(
+  `a an and are as at be but by for from has have he her his i if in into is it its me my no not of on or our she so
+that the their them then there these they this to was we were what when where which who why will with you your`.split(/\s+/),
+);
+export const MAX_QUERY_TERMS = 32;
+const MAX_TERM_CHARS = 64;
+
+export function queryTerms(text: string): string[] {
+  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+  const seen = new Set<string>();
+  const all: string[] = [];
+  for (const w of words) {
+    const t = w.slice(0, MAX_TERM_CHARS);
+    if (!seen.has(t)) {
+      seen.add(t);
+      all.push(t);
+    }
+  }
+  const content = all.filter((t) => !STOP.has(t));
+  return (content.length > 0 ? content : all).slice(0, MAX_QUERY_TERMS);
+}
+
+/** An FTS5 MATCH expression for `text`, or "" when it has no searchable term (skip the search). */
+export function bm25Query(text: string): string {
+  return queryTerms(text)
+    .map((t) => `"${t.replace(/"/g, '""')}"`)
+    .join(' OR ');
+}

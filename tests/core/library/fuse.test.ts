@@ -1,0 +1,135 @@
+import { describe, it, expect } from 'vitest';
+import {
+  fuseRrf,
+  RRF_K,
+  dropNearDuplicates,
+  dropNearDuplicateVectors,
+  normalizePageUrl,
+  filterByScope,
+  bm25Query,
+  queryTerms,
+  MAX_QUERY_TERMS,
+} from '../../../src/core/library/fuse.ts';
+
+describe('fuseRrf (k = 60)', () => {
+  it('scores 1/(k + rank) summed over lists, hand-computed', () => {
+    const fused = fuseRrf([
+      ['a', 'b', 'c'],
+      ['c', 'a', 'd'],
+    ]);
+    expect(fused.map((f) => f.id)).toEqual(['a', 'c', 'b', 'd']);
+    expect(fused[0]!.score).toBeCloseTo(1 / 61 + 1 / 62, 12);
+    expect(fused[1]!.score).toBeCloseTo(1 / 63 + 1 / 61, 12);
+    expect(fused[2]!.score).toBeCloseTo(1 / 62, 12);
+    expect(fused[3]!.score).toBeCloseTo(1 / 63, 12);
+    expect(fused[0]!.ranks).toEqual([1, 2]);
+    expect(fused[3]!.ranks).toEqual([null, 3]);
+    expect(RRF_K).toBe(60);
+  });
+
+  it('lets agreement between lists beat one list’s first place', () => {
+    const fused = fuseRrf([
+      [1, 2, 3, 4, 5],
+      [9, 8, 7, 2, 6],
+    ]);
+    // 2: 1/62 + 1/64 = 0.03175 beats 1: 1/61 = 0.01639 and 9: 1/61
+    expect(fused[0]!.id).toBe(2);
+  });
+
+  it('breaks ties by best rank, then by earlier list; a repeated id keeps its first rank', () => {
+    expect(fuseRrf([['x'], ['y']]).map((f) => f.id)).toEqual(['x', 'y']);
+    const dup = fuseRrf([['a', 'b', 'a']]);
+    expect(dup.map((f) => [f.id, f.ranks[0]])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect(fuseRrf([])).toEqual([]);
+    expect(fuseRrf([[], []])).toEqual([]);
+  });
+
+  it('with k = 0 is plain reciprocal rank', () => {
+    const fused = fuseRrf([['a', 'b']], 0);
+    expect(fused.map((f) => f.score)).toEqual([1, 0.5]);
+  });
+});
+
+describe('near-duplicates', () => {
+  it('drop later copies that differ only in case, spacing or punctuation', () => {
+    const items = [
+      { id: 1, text: 'The library keeps your pages private, and answers cite passages.' },
+      { id: 2, text: 'the LIBRARY keeps your pages private -- and answers cite passages' },
+      { id: 3, text: 'Something else entirely about vectors and fusion of ranked lists.' },
+      { id: 4, text: 'The library keeps your pages private, and answers cite passages. Extra.' },
+    ];
+    expect(dropNearDuplicates(items, (x) => x.text).map((x) => x.id)).toEqual([1, 3]);
+  });
+
+  it('keep texts that share a little', () => {
+    const a = 'alpha beta gamma delta epsilon zeta eta theta iota kappa';
+    const b = 'alpha beta gamma delta epsilon lambda mu nu xi omicron';
+    expect(dropNearDuplicates([a, b], (x) => x)).toEqual([a, b]);
+    expect(dropNearDuplicates(['ok', 'ok', 'fine'], (x) => x)).toEqual(['ok', 'fine']);
+  });
+
+  it('by vectors: cosine at or above the threshold is a duplicate', () => {
+    const v = (...x: number[]) => new Float32Array(x);
+    const items = [v(1, 0, 0), v(0.99, 0.01, 0), v(0, 1, 0), v(0, 0, 0)];
+    expect(dropNearDuplicateVectors(items, (x) => x)).toEqual([items[0], items[2], items[3]]);
+  });
+});
+
+describe('scope filters', () => {
+  it('normalize page URLs for "this page only"', () => {
+    expect(normalizePageUrl('HTTPS://Example.COM:443/a/b/?utm_source=x&q=1&fbclid=z#frag')).toBe('https://example.com/a/b?q=1');
+    expect(normalizePageUrl('https://example.com/')).toBe('https://example.com/');
+    expect(normalizePageUrl('not a url')).toBeNull();
+  });
+
+  it('filter by document ids and by page', () => {
+    const hits = [
+      { docId: 1, url: 'https://a.example/page#one' },
+      { docId: 2, url: 'https://a.example/page?utm_medium=mail' },
+      { docId: 3, url: 'https://b.example/' },
+      { docId: 4, url: null },
+    ];
+    expect(filterByScope(hits, { docIds: [1, 3] }).map((h) => h.docId)).toEqual([1, 3]);
+    expect(filterByScope(hits, { docIds: new Set([4]) }).map((h) => h.docId)).toEqual([4]);
+    expect(filterByScope(hits, { url: 'https://a.example/page/' }).map((h) => h.docId)).toEqual([1, 2]);
+    expect(filterByScope(hits, { url: 'https://a.example/page', docIds: [2, 3] }).map((h) => h.docId)).toEqual([2]);
+    expect(filterByScope(hits, { url: 'garbage' })).toEqual([]);
+    expect(filterByScope(hits, {})).toHaveLength(4);
+  });
+});
+
+describe('bm25Query', () => {
+  it('quotes every term and joins them with OR', () => {
+    expect(bm25Query('encrypted library search')).toBe('"encrypted" OR "library" OR "search"');
+  });
+
+  it.each([
+    ['"', ''],
+    ['*', ''],
+    ['NEAR(x y, 3)', '"near" OR "x" OR "y" OR "3"'],
+    ['( ) : ^ -', ''],
+    ['title:secret', '"title" OR "secret"'],
+    ['^start pre* -excluded +plus', '"start" OR "pre" OR "excluded" OR "plus"'],
+    ['a AND b OR c NOT d', '"b" OR "c" OR "d"'],
+    ['"unbalanced quote', '"unbalanced" OR "quote"'],
+    ['{col1 col2}: x', '"col1" OR "col2" OR "x"'],
+  ])('leaves no FTS syntax in %j', (input, want) => {
+    expect(bm25Query(input)).toBe(want);
+  });
+
+  it('keeps letters of every script, folds case and width, drops duplicates', () => {
+    expect(bm25Query('Café café ＣＡＦＥ Ünïcödé 東京 2024')).toBe('"café" OR "cafe" OR "ünïcödé" OR "東京" OR "2024"');
+  });
+
+  it('drops stop words unless nothing else is left, and caps the terms', () => {
+    expect(bm25Query('what is the library')).toBe('"library"');
+    expect(bm25Query('to be or not to be')).toBe('"to" OR "be" OR "or" OR "not"');
+    const many = Array.from({ length: 100 }, (_, i) => `term${i}`).join(' ');
+    expect(queryTerms(many)).toHaveLength(MAX_QUERY_TERMS);
+    expect(bm25Query('')).toBe('');
+    expect(bm25Query('   ...   ')).toBe('');
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * The H100 attestation report: SPDM 1.1 GET_MEASUREMENTS request (37 bytes) followed by the
+ * MEASUREMENTS response (h100 FACTS §1–2). Little-endian integers. The gateway builds it in
+ * simulated mode and reads the opaque data of real reports to name the RIMs to fetch; it does
+ * not verify (that is src/core/attest/nvidia's job).
+ */
+import { concatBytes } from '../../src/core/channel/bytes.ts';
+
+export const SPDM_REQUEST_BYTES = 37;
+export const OPAQUE = {
+  DRIVER_VERSION: 3,
+  GPU_INFO: 4,
+  VBIOS_VERSION: 6,
+  NVDEC0_STATUS: 11,
+  MSRSCNT: 12,
+  CPR_INFO: 13,
+  BOARD_ID: 14,
+  CHIP_SKU: 15,
+  CHIP_SKU_MOD: 16,
+  PROJECT: 17,
+  PROJECT_SKU: 18,
+  PROJECT_SKU_MOD: 19,
+  FWID: 20,
+  PROTECTED_PCIE_STATUS: 21,
+  OPAQUE_DATA_VERSION: 34,
+  FEATURE_FLAG: 36,
+} as const;
+
+function u16le(n: number): Uint8Array {
+  return new Uint8Array([n & 0xff, (n >>> 8) & 0xff]);
+}
+function u24le(n: number): Uint8Array {
+  return new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff]);
+}
+function u32le(n: number): Uint8Array {
+  return new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]);
+}
+
+export function spdmRequest(nonce: Uint8Array): Uint8Array {
+  if (nonce.length !== 32) throw new RangeError('SPDM requester nonce must be 32 bytes');
+  return concatBytes([new Uint8Array([0x11, 0xe0, 0x01, 0xff]), nonce, new Uint8Array([0x00])]);
+}
+
+export function measurementRecord(digests: Uint8Array[]): Uint8Array {
+  return concatBytes(
+    digests.map((d, i) => {
+      if (d.length !== 48) throw new RangeError('measurement digests are 48 bytes');
+      return concatBytes([new Uint8Array([i + 1, 0x01]), u16le(51), new Uint8Array([0x01]), u16le(48), d]);
+    }),
+  );
+}
+
+export function opaqueTlv(entries: [number, Uint8Array][]): Uint8Array {
+  return concatBytes(entries.map(([t, v]) => concatBytes([u16le(t), u16le(v.length), v])));
+}
+
+function asciiz(s: string, size = s.length + 1): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(new TextEncoder().encode(s));
+  return out;
+}
+
+/** Opaque data in the shape the H100 driver returns it (order and field sizes from the vectors). */
+export function simulatedOpaque(g: { driverVersion: string; vbios: Uint8Array; project: string; projectSku: string; chipSku: string; fwid: Uint8Array }): Uint8Array {
+  const counts = new Uint8Array(256);
+  return opaqueTlv([
+    [OPAQUE.VBIOS_VERSION, g.vbios],
+    [OPAQUE.BOARD_ID, u32le(0x3b1)],
+    [OPAQUE.CHIP_SKU, asciiz(g.chipSku, 9)],
+    [OPAQUE.CHIP_SKU_MOD, asciiz('0', 5)],
+    [OPAQUE.PROJECT, asciiz(g.project, 5)],
+    [OPAQUE.PROJECT_SKU, asciiz(g.projectSku, 5)],
+    [OPAQUE.PROJECT_SKU_MOD, new Uint8Array(2)],
+    [OPAQUE.DRIVER_VERSION, asciiz(g.driverVersion)],
+    [OPAQUE.GPU_INFO, new Uint8Array([0x80, 0x01, 0, 0, 0, 0, 0, 0])],
+    [OPAQUE.MSRSCNT, counts],
+    [OPAQUE.CPR_INFO, u32le(0x1c000)],
+    [OPAQUE.NVDEC0_STATUS, new Uint8Array([0x55])],
+    [OPAQUE.FWID, g.fwid],
+    [OPAQUE.PROTECTED_PCIE_STATUS, new Uint8Array([0x55])],
+    [OPAQUE.OPAQUE_DATA_VERSION, u16le(1)],
+    [OPAQUE.FEATURE_FLAG, u16le(0)],
+  ]);
+}
+
+/**
+ * Request || response up to the signature: the bytes the GPU's leaf key signs (SHA-384, ECDSA P-384).
+ */
+export function spdmSignedPart(args: { nonce: Uint8Array; digests: Uint8Array[]; responderNonce: Uint8Array; opaque: Uint8Array }): Uint8Array {
+  const record = measurementRecord(args.digests);
+  return concatBytes([
+    spdmRequest(args.nonce),
+    new Uint8Array([0x11, 0x60, 0x00, 0x00, args.digests.length]),
+    u24le(record.length),
+    record,
+    args.responderNonce,
+    u16le(args.opaque.length),
+    args.opaque,
+  ]);
+}
+
+export interface ParsedSpdm {
+  requesterNonce: Uint8Array;
+  opaque: Map<number, Uint8Array>;
+  signatureOffset: number;
+}
+
+/** Reads what the gateway needs from a report (nonce, opaque fields); throws RangeError when malformed. */
+export function parseSpdm(blob: Uint8Array): ParsedSpdm {
+  const need = (n: number) => {
+    if (blob.length < n) throw new RangeError(`SPDM blob too short (${blob.length} < ${n})`);
+  };
+  need(SPDM_REQUEST_BYTES + 8);
+  if (blob[0] !== 0x11 || blob[1] !== 0xe0) throw new RangeError('not an SPDM 1.1 GET_MEASUREMENTS request');
+  const r = SPDM_REQUEST_BYTES;
+  if (blob[r] !== 0x11 || blob[r + 1] !== 0x60) throw new RangeError('not an SPDM 1.1 MEASUREMENTS response');
+  const recLen = blob[r + 5]! | (blob[r + 6]! << 8) | (blob[r + 7]! << 16);
+  const nonceOff = r + 8 + recLen;
+  need(nonceOff + 34);
+  const opLen = blob[nonceOff + 32]! | (blob[nonceOff + 33]! << 8);
+  const opOff = nonceOff + 34;
+  need(opOff + opLen + 96);
+  const opaque = new Map<number, Uint8Array>();
+  for (let i = opOff; i + 4 <= opOff + opLen; ) {
+    const t = blob[i]! | (blob[i + 1]! << 8);
+    const l = blob[i + 2]! | (blob[i + 3]! << 8);
+    if (i + 4 + l > opOff + opLen) throw new RangeError('opaque TLV runs past the opaque data');
+    opaque.set(t, blob.slice(i + 4, i + 4 + l));
+    i += 4 + l;
+  }
+  return { requesterNonce: blob.slice(4, 36), opaque, signatureOffset: opOff + opLen };
+}
+
+export function asciiField(b: Uint8Array | undefined): string {
+  if (!b) return '';
+  return new TextDecoder().decode(b).replace(/\0+$/g, '').replace(/\0.*$/s, '').trim();
+}
+
+/** VBIOS text per h100 FACTS §2: raw b0..b7 -> b3.b2.b1.b0.b4 in upper-case hex. */
+export function vbiosText(b: Uint8Array | undefined): string {
+  if (!b || b.length < 5) return '';
+  const h = (x: number) => x.toString(16).padStart(2, '0').toUpperCase();
+  return `${h(b[3]!)}.${h(b[2]!)}.${h(b[1]!)}.${h(b[0]!)}.${h(b[4]!)}`;
+}
+
+/** RIM ids on NVIDIA's RIM service for one GPU's report (h100 FACTS §5). */
+export function rimIdsFor(parsed: ParsedSpdm): { driver: string; vbios: string } {
+  const driver = asciiField(parsed.opaque.get(OPAQUE.DRIVER_VERSION));
+  const project = asciiField(parsed.opaque.get(OPAQUE.PROJECT)).toUpperCase();
+  const projectSku = asciiField(parsed.opaque.get(OPAQUE.PROJECT_SKU)).toUpperCase();
+  const chipSku = asciiField(parsed.opaque.get(OPAQUE.CHIP_SKU)).toUpperCase();
+  const vbios = vbiosText(parsed.opaque.get(OPAQUE.VBIOS_VERSION)).replace(/\./g, '');
+  if (!driver || !project || !projectSku || !chipSku || !vbios) throw new RangeError('the report lacks the opaque fields that name its RIMs');
+  return { driver: `NV_GPU_DRIVER_GH100_${driver}`, vbios: `NV_GPU_VBIOS_${project}_${projectSku}_${chipSku}_${vbios}` };
+}

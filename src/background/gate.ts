@@ -144,13 +144,18 @@ async function doAttest(_reason: string): Promise<AttestationView> {
   // worker (the "alarms" permission would outlive it, but we ask for the fewest permissions);
   // after a restart the held verdict is gone anyway, and the next send or panel view re-attests.
   clearTimeout(expiryTimer);
-  expiryTimer = setTimeout(() => void attest('expiry'), Math.max(1000, bundle.expiresAt.getTime() - EXPIRY_MARGIN_MS - Date.now()));
+  expiryTimer = setTimeout(() => void attest('expiry'), Math.max(1000, bundle.expiresAt.getTime() - marginFor(bundle.expiresAt) - Date.now()));
   return publish({ ...view, state: bundle.json.simulated ? 'dev' : 'verified' });
+}
+
+/** Re-attest this long before expiry: 30 s, or a tenth of the key's remaining life if shorter. */
+function marginFor(expiresAt: Date): number {
+  return Math.min(EXPIRY_MARGIN_MS, Math.max(0, expiresAt.getTime() - Date.now()) / 10);
 }
 
 /** A channel that is verified and unexpired, attesting first if needed; refuses otherwise. */
 export async function verifiedChannel(): Promise<{ channel: VerifiedChannel; view: AttestationView }> {
-  if (channel && channel.expiresAt.getTime() - EXPIRY_MARGIN_MS > Date.now()) return { channel, view: await getView() };
+  if (channel && channel.expiresAt.getTime() - marginFor(channel.expiresAt) > Date.now()) return { channel, view: await getView() };
   const view = await attest('send');
   if (!channel) {
     const failed = view.checks.filter((c) => !c.passed);

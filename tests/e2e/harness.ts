@@ -12,7 +12,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** The store build. */
 export const DIST = join(ROOT, 'dist');
 /** The same code built with `--mode test` (loopback host permission, `?tab=`); see vite.config.ts. */
-export const DIST_TEST = join(ROOT, 'dist-test');
+export const DIST_TEST = process.env.CONFIDANT_DIST_TEST ?? join(ROOT, 'dist-test');
 
 export function findChrome(): string {
   const fromEnv = process.env.CHROME_PATH;

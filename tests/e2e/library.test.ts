@@ -24,12 +24,19 @@ async function savePage(panel: import('playwright-core').Page, path: string): Pr
   return ask<Doc>(panel, 'library.save', { doc: { kind: 'page', title: page.title, url: page.url, lang: page.lang, text: page.text, mime: 'text/markdown' } });
 }
 
-/** About 5 MB of Markdown with a findable sentence in each paragraph. */
+/**
+ * About 5 MB of Markdown with a findable sentence in each paragraph. The filler is varied
+ * (seeded pseudo-random words), so passages are not near-duplicates of each other.
+ */
 function fiveMegabytes(): string {
   const animals = ['zebra', 'otter', 'lynx', 'heron', 'bison', 'gecko', 'walrus', 'ibis'];
+  const words = 'amber basalt cedar delta ember fjord granite harbor indigo juniper kelp lagoon meadow nectar orchard prairie quartz reef saffron tundra umber valley willow yarrow zephyr alder birch copper dune estuary fern glacier heath isle jetty knoll loam marsh nook oasis pebble quarry ridge shoal thicket upland vale wharf'.split(' ');
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const filler = (n: number) => Array.from({ length: n }, () => words[Math.floor(rnd() * words.length)]).join(' ');
   const parts: string[] = [];
   for (let i = 0, n = 0; n < 5_100_000; i++) {
-    const p = `${i % 50 === 0 ? `## Section ${i / 50}\n\n` : ''}Paragraph ${i} mentions a ${animals[i % animals.length]} crossing a river near milestone ${i * 7}. The weather that day was mild and the water ran clear over smooth stones.\n\n`;
+    const p = `${i % 50 === 0 ? `## Section ${i / 50}\n\n` : ''}Paragraph ${i} mentions a ${animals[i % animals.length]} near ${filler(6)}. ${filler(14)}.\n\n`;
     parts.push(p);
     n += p.length;
   }
@@ -109,8 +116,8 @@ describe('the private library, encrypted on OPFS', () => {
     expect(big.bytes).toBeGreaterThan(5_000_000);
     expect(big.chunks).toBeGreaterThan(1000);
     // The tiny test model's vectors are random, so the keyword half of the fusion finds it.
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'paragraph 12345 zebra', scope: { kind: 'documents', docIds: [big.id] }, k: 5 });
-    expect(hits.some((h) => h.text.includes('Paragraph 12345 mentions a zebra'))).toBe(true);
+    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'paragraph 12345 otter', scope: { kind: 'documents', docIds: [big.id] }, k: 5 });
+    expect(hits.some((h) => h.text.includes('Paragraph 12345 mentions a otter'))).toBe(true);
     await ask(panel, 'library.delete', { id: big.id });
   });
 

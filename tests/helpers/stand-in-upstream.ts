@@ -8,7 +8,11 @@
  *   [[midstream-fail]]   drop the connection after a few chunks
  *   [[tokens:N]]         stream N content tokens (for the benchmark)
  *   [[delay:MS]]         wait MS between chunks
+ *   [[xss]]              answer with hostile Markdown/HTML (script, img onerror, javascript: link, remote image)
+ * With sources in the prompt ("Sources:" then "[1] …"), the answer quotes source 1 and cites it [1].
  * GET /__last returns what the last chat request looked like (no message text).
+ * GET /__received returns every chat request's messages: this process plays the model inside the
+ * confidential VM, which sees the plaintext; browser tests use it to check what was (not) sent.
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -16,6 +20,7 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, model: { type: 'string', default: 'stand-in-gpt-oss' } } });
 const MODEL = values.model!;
 let last: Record<string, unknown> = {};
+const received: { messages: unknown }[] = [];
 
 function chunk(id: string, delta: Record<string, unknown>, finish: string | null = null): string {
   return `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
@@ -25,6 +30,11 @@ const server = createServer(async (req, res) => {
   if (req.method === 'GET' && req.url === '/v1/models') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ object: 'list', data: [{ id: MODEL, object: 'model' }] }));
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/__received') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(received));
     return;
   }
   if (req.method === 'GET' && req.url === '/__last') {
@@ -47,6 +57,7 @@ const server = createServer(async (req, res) => {
   }
   const msgs = body.messages ?? [];
   const user = [...msgs].reverse().find((m) => m.role === 'user')?.content ?? '';
+  received.push({ messages: msgs });
   last = { model: body.model, stream: body.stream, messageCount: msgs.length, hasAuthorization: Boolean(req.headers.authorization), max_tokens: body.max_tokens };
   const status = /\[\[status:(\d{3})\]\]/.exec(user);
   if (status) {
@@ -73,7 +84,14 @@ const server = createServer(async (req, res) => {
     for (let i = 0; i < tokens; i++) await send(chunk(id, { content: `tok${i} ` }));
     n = tokens;
   } else {
-    const words = `You said: ${user.slice(0, 400)}`.match(/\S+\s*/g) ?? [];
+    const source1 = /Sources:\n\n\[1\] [^\n]*\n([^\n]+)/.exec(user)?.[1];
+    const firstSentence = source1 ? (/^.*?[.!?](\s|$)/.exec(source1)?.[0] ?? source1).trim() : null;
+    const text = user.includes('[[xss]]')
+      ? 'Here is a test: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click me](javascript:window.__pwned=3) ![tracker](https://example.com/pixel.png) and [a safe link](https://example.com/).'
+      : firstSentence
+        ? `According to the page, ${firstSentence} [1]`
+        : `You said: ${user.slice(0, 400)}`;
+    const words = text.match(/\S+\s*/g) ?? [];
     for (let i = 0; i < words.length; i++) {
       if (failMid && i === 2) {
         await new Promise((r) => setTimeout(r, 100)); // let the first words reach the gateway

@@ -1,0 +1,187 @@
+/**
+ * Verify attestation evidence from files, with the verifier the extension runs (src/core/attest).
+ *
+ *   npm run --silent verify -- --snp-report FILE --vcek FILE [--cert-chain FILE] [--crl FILE]
+ *                              [--gpu-report FILE --gpu-certs FILE --gpu-nonce HEX] [--rim FILE]...
+ *                              [--nras FILE --jwks FILE] [--nonce HEX] [--report-data HEX]
+ *                              [--policy FILE] [--at ISO-8601-TIME] [--json]
+ *   npm run --silent verify -- --evidence BUNDLE.json --nonce HEX [--policy FILE] [--at TIME] [--json]
+ *
+ * Prints every check (✓/✗, id, detail) and the claims; `--json` prints {"ok","checks","claims"}.
+ * Exit status: 0 verified, 1 rejected (a check failed), 2 input unusable (the message names the
+ * input and says why). The policy defaults to PRODUCTION_POLICY; a policy file is a JSON document
+ * (docs/attestation.md, "Policy") whose absent fields keep their production values. Network access
+ * is used only where the policy or the evidence asks for it (AMD CRL with "crl": "fetch", NVIDIA's
+ * NRAS keys for a bundle appraised by NRAS).
+ */
+import { readFileSync } from 'node:fs';
+import { ConfidantError, ParseError } from '../src/core/errors.ts';
+import { verifyEvidence } from '../src/core/attest/evidence.ts';
+import type { Evidence, GpuParts, Verdict } from '../src/core/attest/evidence.ts';
+import { PRODUCTION_POLICY, parsePolicy } from '../src/core/attest/policy.ts';
+import { fromHex } from '../src/core/attest/hex.ts';
+import { reportBytesFromFile } from '../src/core/attest/sevsnp/abi.ts';
+import { parseReportHex as gpuReportFromHex } from '../src/core/attest/nvidia/index.ts';
+import type { Check } from '../src/core/attest/types.ts';
+
+const USAGE = `usage: npm run --silent verify -- --snp-report FILE --vcek FILE [--cert-chain FILE] [--crl FILE]
+         [--gpu-report FILE --gpu-certs FILE [--gpu-nonce HEX]] [--rim FILE]... [--nras FILE --jwks FILE]
+         [--nonce HEX] [--report-data HEX] [--policy FILE] [--at ISO-8601-TIME] [--json]
+   or: npm run --silent verify -- --evidence BUNDLE.json --nonce HEX [--policy FILE] [--at TIME] [--json]`;
+
+/** Input that cannot be used: exit 2 with this message. */
+class Unusable extends Error {}
+
+const VALUE_FLAGS = ['--snp-report', '--vcek', '--cert-chain', '--crl', '--gpu-report', '--gpu-certs', '--gpu-nonce', '--rim', '--nras', '--jwks', '--evidence', '--nonce', '--policy', '--report-data', '--at'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+interface Args {
+  values: Partial<Record<ValueFlag, string>>;
+  rims: string[];
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { values: {}, rims: [], json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') {
+      out.json = true;
+      continue;
+    }
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) throw new Unusable(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new Unusable(`${flag} needs a value`);
+    if (flag === '--rim') out.rims.push(value);
+    else if (out.values[flag as ValueFlag] !== undefined) throw new Unusable(`${flag} given twice`);
+    else out.values[flag as ValueFlag] = value;
+  }
+  return out;
+}
+
+function readBytes(path: string, flag: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Unusable(`${flag} ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function readText(path: string, flag: string): string {
+  return new TextDecoder().decode(readBytes(path, flag));
+}
+
+function hexArg(v: string, flag: string, size?: number): Uint8Array {
+  try {
+    return fromHex(v.trim(), flag, size);
+  } catch (e) {
+    throw new Unusable(`${flag}: ${e instanceof ParseError ? e.message.slice(e.field.length + 2) : String(e)}`);
+  }
+}
+
+function jsonFile(path: string, flag: string): unknown {
+  const text = readText(path, flag);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new Unusable(`${flag} ${path}: not JSON (${(e as Error).message})`);
+  }
+}
+
+/** The GPU report file: the binary blob, or its hex text (as NVIDIA's samples are). */
+function gpuReport(path: string): Uint8Array {
+  const bytes = readBytes(path, '--gpu-report');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  return /^[\s0-9a-fA-F]+$/.test(text) ? gpuReportFromHex(text, 'gpus[0].report') : bytes;
+}
+
+function evidenceFrom(args: Args): Evidence {
+  const v = args.values;
+  const nonce = v['--nonce'] !== undefined ? hexArg(v['--nonce'], '--nonce', 32) : undefined;
+  if (v['--evidence'] !== undefined) {
+    const conflicting = VALUE_FLAGS.filter((f) => !['--evidence', '--nonce', '--policy', '--at'].includes(f) && v[f] !== undefined);
+    if (conflicting.length || args.rims.length) throw new Unusable(`--evidence carries all evidence; do not combine it with ${[...conflicting, ...(args.rims.length ? ['--rim'] : [])].join(', ')}`);
+    if (!nonce) throw new Unusable('--evidence needs --nonce HEX: the 32-byte nonce the bundle was requested with');
+    return { bundle: jsonFile(v['--evidence'], '--evidence'), nonce };
+  }
+  if (v['--snp-report'] === undefined || v['--vcek'] === undefined) throw new Unusable(`--snp-report and --vcek are required (or --evidence)\n${USAGE}`);
+  const gpus: GpuParts[] = [];
+  if (v['--gpu-report'] !== undefined || v['--gpu-certs'] !== undefined) {
+    if (v['--gpu-report'] === undefined || v['--gpu-certs'] === undefined) throw new Unusable('--gpu-report and --gpu-certs go together');
+    const g: GpuParts = { report: gpuReport(v['--gpu-report']), certChainPem: readText(v['--gpu-certs'], '--gpu-certs') };
+    if (args.rims.length) g.rims = args.rims.map((p) => readText(p, '--rim'));
+    if (v['--nras'] !== undefined || v['--jwks'] !== undefined) {
+      if (v['--nras'] === undefined || v['--jwks'] === undefined) throw new Unusable('--nras and --jwks go together');
+      g.nras = { token: readText(v['--nras'], '--nras'), jwks: jsonFile(v['--jwks'], '--jwks') };
+    }
+    if (v['--gpu-nonce'] !== undefined) g.expectedNonce = hexArg(v['--gpu-nonce'], '--gpu-nonce', 32);
+    gpus.push(g);
+  } else if (args.rims.length || v['--nras'] !== undefined || v['--gpu-nonce'] !== undefined) {
+    throw new Unusable('--rim, --nras and --gpu-nonce need --gpu-report and --gpu-certs');
+  }
+  return {
+    snp: {
+      report: reportBytesFromFile(readBytes(v['--snp-report'], '--snp-report')),
+      vcek: readBytes(v['--vcek'], '--vcek'),
+      ...(v['--cert-chain'] !== undefined ? { certChain: readText(v['--cert-chain'], '--cert-chain') } : {}),
+      ...(v['--crl'] !== undefined ? { crl: readBytes(v['--crl'], '--crl') } : {}),
+    },
+    gpus,
+    ...(nonce ? { nonce } : {}),
+    ...(v['--report-data'] !== undefined ? { reportData: hexArg(v['--report-data'], '--report-data', 64) } : {}),
+  };
+}
+
+/** Which command-line input a ParseError field comes from. */
+function inputOf(field: string, args: Args): string {
+  if (field.startsWith('policy')) return `--policy ${args.values['--policy'] ?? ''}`.trim();
+  if (args.values['--evidence'] !== undefined) return `--evidence ${args.values['--evidence']} (${field})`;
+  const map: Array<[RegExp, string]> = [
+    [/^snp\.report/, '--snp-report'],
+    [/^snp\.vcek/, '--vcek'],
+    [/^snp\.certChain/, '--cert-chain'],
+    [/^snp\.crl/, '--crl'],
+    [/^gpus\[\d+\]\.report/, '--gpu-report'],
+    [/^gpus\[\d+\]\.certChainPem/, '--gpu-certs'],
+  ];
+  const hit = map.find(([re]) => re.test(field));
+  return hit ? `${hit[1]} ${args.values[hit[1] as ValueFlag] ?? ''} (${field})` : field;
+}
+
+function printHuman(v: Verdict): void {
+  const out: string[] = [];
+  for (const c of v.checks) out.push(`${c.passed ? '✓' : '✗'} ${c.id}  ${c.detail}${!c.passed && (c.got !== undefined || c.want !== undefined) ? `  (got ${c.got ?? '?'}, want ${c.want ?? '?'})` : ''}`);
+  out.push('', 'claims:');
+  for (const [k, val] of Object.entries(v.claims)) out.push(`  ${k}: ${typeof val === 'object' && val !== null ? JSON.stringify(val) : String(val)}`);
+  const failed = v.checks.filter((c: Check) => !c.passed).length;
+  out.push('', v.ok ? `VERIFIED: all ${v.checks.length} checks passed` : `REJECTED: ${failed} of ${v.checks.length} checks failed`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+async function main(): Promise<number> {
+  let args: Args | undefined;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    const policy = args.values['--policy'] !== undefined ? parsePolicy(readText(args.values['--policy'], '--policy')) : PRODUCTION_POLICY;
+    const now = args.values['--at'] !== undefined ? new Date(args.values['--at']) : new Date();
+    if (Number.isNaN(now.getTime())) throw new Unusable(`--at ${args.values['--at']}: not an ISO 8601 time`);
+    const evidence = evidenceFrom(args);
+    const verdict = await verifyEvidence(evidence, policy, { now, fetch: globalThis.fetch });
+    if (args.json) process.stdout.write(`${JSON.stringify({ ok: verdict.ok, checks: verdict.checks, claims: verdict.claims }, null, 2)}\n`);
+    else printHuman(verdict);
+    return verdict.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof Unusable) process.stderr.write(`input unusable: ${e.message}\n`);
+    else if (e instanceof ParseError) process.stderr.write(`input unusable: ${args ? inputOf(e.field, args) : e.field}: ${e.message.slice(e.field.length + 2)}\n`);
+    else if (e instanceof ConfidantError) process.stderr.write(`cannot verify (${e.code}): ${e.message}\n`);
+    else process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main();

@@ -452,7 +452,7 @@ export class Library {
 
   async putSecret(name: string, value: string | null): Promise<void> {
     const key = this.requireKey();
-    if (!/^[a-z][a-z0-9.-]{0,63}$/.test(name)) throw new ConfidantError('E_BAD_REQUEST', `Bad secret name: ${name}`);
+    if (!/^[a-zA-Z][a-zA-Z0-9.-]{0,63}$/.test(name)) throw new ConfidantError('E_BAD_REQUEST', `Bad secret name: ${name}`);
     if (value === null) {
       this.deps.db.exec('DELETE FROM secrets WHERE name = ?', { bind: [name] });
       return;

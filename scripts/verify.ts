@@ -100,14 +100,38 @@ function gpuReport(path: string): Uint8Array {
   return /^[\s0-9a-fA-F]+$/.test(text) ? gpuReportFromHex(text, 'gpus[0].report') : bytes;
 }
 
-function evidenceFrom(args: Args): Evidence {
+/**
+ * A transcript exported from the extension's attestation view: the bundle exactly as received,
+ * the nonce it answered, the policy the extension applied and when it checked.
+ */
+interface Transcript {
+  format: 'confidant-attestation-transcript';
+  version: 1;
+  nonce: string;
+  checkedAt: string;
+  policy?: unknown;
+  bundle: unknown;
+}
+
+function transcriptFrom(args: Args): Transcript | null {
+  const path = args.values['--evidence'];
+  if (path === undefined) return null;
+  const j = jsonFile(path, '--evidence') as Partial<Transcript>;
+  if (j?.format !== 'confidant-attestation-transcript') return null;
+  if (j.version !== 1 || typeof j.nonce !== 'string' || typeof j.checkedAt !== 'string' || !j.bundle) {
+    throw new Unusable(`--evidence ${path}: a Confidant transcript of an unknown version, or missing nonce, checkedAt or bundle`);
+  }
+  return j as Transcript;
+}
+
+function evidenceFrom(args: Args, transcript: Transcript | null): Evidence {
   const v = args.values;
-  const nonce = v['--nonce'] !== undefined ? hexArg(v['--nonce'], '--nonce', 32) : undefined;
+  const nonce = v['--nonce'] !== undefined ? hexArg(v['--nonce'], '--nonce', 32) : transcript ? hexArg(transcript.nonce, '--evidence (transcript nonce)', 32) : undefined;
   if (v['--evidence'] !== undefined) {
     const conflicting = VALUE_FLAGS.filter((f) => !['--evidence', '--nonce', '--policy', '--at'].includes(f) && v[f] !== undefined);
     if (conflicting.length || args.rims.length) throw new Unusable(`--evidence carries all evidence; do not combine it with ${[...conflicting, ...(args.rims.length ? ['--rim'] : [])].join(', ')}`);
     if (!nonce) throw new Unusable('--evidence needs --nonce HEX: the 32-byte nonce the bundle was requested with');
-    return { bundle: jsonFile(v['--evidence'], '--evidence'), nonce };
+    return { bundle: transcript ? transcript.bundle : jsonFile(v['--evidence'], '--evidence'), nonce };
   }
   if (v['--snp-report'] === undefined || v['--vcek'] === undefined) throw new Unusable(`--snp-report and --vcek are required (or --evidence)\n${USAGE}`);
   const gpus: GpuParts[] = [];
@@ -167,10 +191,24 @@ async function main(): Promise<number> {
   let args: Args | undefined;
   try {
     args = parseArgs(process.argv.slice(2));
-    const policy = args.values['--policy'] !== undefined ? parsePolicy(readText(args.values['--policy'], '--policy')) : PRODUCTION_POLICY;
-    const now = args.values['--at'] !== undefined ? new Date(args.values['--at']) : new Date();
-    if (Number.isNaN(now.getTime())) throw new Unusable(`--at ${args.values['--at']}: not an ISO 8601 time`);
-    const evidence = evidenceFrom(args);
+    const transcript = transcriptFrom(args);
+    // A transcript is re-checked as the extension checked it: under the policy it recorded and at
+    // the time it checked, unless --policy or --at says otherwise. Say so, loudly.
+    const policy =
+      args.values['--policy'] !== undefined
+        ? parsePolicy(readText(args.values['--policy'], '--policy'))
+        : transcript?.policy !== undefined
+          ? parsePolicy(JSON.stringify(transcript.policy))
+          : PRODUCTION_POLICY;
+    const at = args.values['--at'] ?? transcript?.checkedAt;
+    const now = at !== undefined ? new Date(at) : new Date();
+    if (Number.isNaN(now.getTime())) throw new Unusable(`--at ${at}: not an ISO 8601 time`);
+    if (transcript && !args.json) {
+      process.stdout.write(
+        `Confidant transcript: checked at ${transcript.checkedAt}; policy: ${args.values['--policy'] !== undefined ? args.values['--policy'] : transcript.policy !== undefined ? `as recorded ${JSON.stringify(transcript.policy)}` : 'production default'}\n\n`,
+      );
+    }
+    const evidence = evidenceFrom(args, transcript);
     const verdict = await verifyEvidence(evidence, policy, { now, fetch: globalThis.fetch });
     if (args.json) process.stdout.write(`${JSON.stringify({ ok: verdict.ok, checks: verdict.checks, claims: verdict.claims }, null, 2)}\n`);
     else printHuman(verdict);

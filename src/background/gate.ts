@@ -129,7 +129,16 @@ async function doAttest(_reason: string): Promise<AttestationView> {
   };
   await chrome.storage.session.set({
     [TRANSCRIPT_KEY]: JSON.stringify(
-      { format: 'confidant-attestation-transcript', version: 1, gateway: settings.gatewayUrl, checkedAt: now.toISOString(), nonce: toHex(nonce), verdict: { ok: verdict.ok, checks: verdict.checks }, bundle: bundle.json },
+      {
+        format: 'confidant-attestation-transcript',
+        version: 1,
+        gateway: settings.gatewayUrl,
+        checkedAt: now.toISOString(),
+        nonce: toHex(nonce),
+        policy: policyFromSettings(settings),
+        verdict: { ok: verdict.ok, checks: verdict.checks },
+        bundle: bundle.json,
+      },
       null,
       2,
     ),

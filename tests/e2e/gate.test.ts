@@ -3,10 +3,14 @@
  * the badge walks through its states, simulated evidence fails the production policy, nothing is
  * sent without a verified channel, and an answer streams back with its receipt.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/gateway-fixture.ts';
-import { ask, launch, PANEL_PATH, type Session } from './harness.ts';
+import { ask, launch, PANEL_PATH, ROOT, type Session } from './harness.ts';
 
 let session: Session;
 let stack: Stack;
@@ -109,6 +113,18 @@ describe('the attestation gate and its badge', () => {
     const j = JSON.parse(t.json);
     expect(j.format).toBe('confidant-attestation-transcript');
     expect(j.bundle.simulated).toBe(true);
+    // The auditors' CLI re-verifies it offline, under the policy the extension recorded…
+    const file = join(mkdtempSync(join(tmpdir(), 'confidant-transcript-')), t.fileName);
+    writeFileSync(file, t.json);
+    const ok = spawnSync('npx', ['tsx', 'scripts/verify.ts', '--evidence', file], { cwd: ROOT, encoding: 'utf8' });
+    expect(ok.stdout).toContain('VERIFIED');
+    expect(ok.status).toBe(0);
+    // …and rejects it under the production policy: simulated evidence never passes that.
+    const prod = join(tmpdir(), `prod-policy-${process.pid}.json`);
+    writeFileSync(prod, '{}');
+    const rejected = spawnSync('npx', ['tsx', 'scripts/verify.ts', '--evidence', file, '--policy', prod], { cwd: ROOT, encoding: 'utf8' });
+    expect(rejected.stdout).toContain('REJECTED');
+    expect(rejected.status).toBe(1);
   });
 });
 

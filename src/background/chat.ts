@@ -9,7 +9,7 @@ import { ConfidantError, toErrorData } from '../core/errors.ts';
 import type { Receipt } from '../messaging/background.ts';
 import { CHAT_PORT, type ChatToBackground, type ChatToPanel } from '../messaging/chat.ts';
 import { dropChannel, verifiedChannel } from './gate.ts';
-import { engine } from './router.ts';
+import { engine } from './engine.ts';
 import { getSettings } from './settings.ts';
 
 async function apiKey(): Promise<string | null> {

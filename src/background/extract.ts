@@ -1,7 +1,40 @@
+import { toB64 } from '../core/channel/bytes.ts';
 import { ConfidantError } from '../core/errors.ts';
 import type { PageExtract } from '../messaging/page.ts';
 // `?script&iife` names the built content script file; it is injected only on request.
 import extractScript from '../content/extract.ts?script&iife';
+import { engine } from './engine.ts';
+
+/** Most bytes of a PDF read from a tab. */
+const MAX_PDF_BYTES = 50 * 1024 * 1024;
+
+function looksLikePdf(url: string): boolean {
+  try {
+    return /\.pdf$/i.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A tab showing a PDF is Chrome's viewer, which no script may enter: the file is fetched (the
+ * tab's origin is granted by activeTab) and read locally with pdf.js in the engine.
+ */
+async function extractPdf(url: string, fallbackTitle: string | undefined): Promise<PageExtract> {
+  let bytes: Uint8Array;
+  try {
+    const res = await fetch(url, { credentials: 'include' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const len = Number(res.headers.get('content-length') ?? 0);
+    if (len > MAX_PDF_BYTES) throw new ConfidantError('E_UNREADABLE_PAGE', `This PDF is too large to read (${Math.round(len / 1e6)} MB; the limit is ${MAX_PDF_BYTES / 1e6} MB).`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    if (e instanceof ConfidantError) throw e;
+    throw new ConfidantError('E_UNREADABLE_PAGE', `This PDF could not be downloaded for reading: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const pdf = await engine('pdf.extract', { data: toB64(bytes) });
+  return { url, title: pdf.title || fallbackTitle || url, lang: '', byline: null, text: pdf.text, selection: null };
+}
 
 /** Pages no extension may read; saying so beats a cryptic scripting error. */
 export function unreadableReason(url: string | undefined): string | null {
@@ -39,6 +72,7 @@ export async function extractFromTab(tabId: number): Promise<PageExtract> {
   const url = tab.url ?? tab.pendingUrl;
   const reason = url ? unreadableReason(url) : null;
   if (reason) throw new ConfidantError('E_UNREADABLE_PAGE', reason);
+  if (url && looksLikePdf(url)) return extractPdf(url, tab.title);
   try {
     await chrome.scripting.executeScript({ target: { tabId }, files: [extractScript] });
     const [result] = await chrome.scripting.executeScript({

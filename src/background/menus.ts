@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import { toErrorData } from '../core/errors.ts';
 import { extractFromTab } from './extract.ts';
-import { engine } from './router.ts';
+import { engine } from './engine.ts';
 import { getSettings, isNeverRead } from './settings.ts';
 
 export const MENU_SAVE_PAGE = 'confidant.save-page';

@@ -1,13 +1,12 @@
 import browser from 'webextension-polyfill';
 import { ConfidantError } from '../core/errors.ts';
 import { type BackgroundOwnApi, isEnvelopeFor } from '../messaging/background.ts';
-import { askOffscreen } from '../messaging/client.ts';
-import { isEngineType, type EngineApi, type EngineType } from '../messaging/engine.ts';
+import { isEngineType } from '../messaging/engine.ts';
 import { type Reply, toReply } from '../messaging/reply.ts';
 import { extractFromTab } from './extract.ts';
 import { attest, getView, transcript } from './gate.ts';
 import { highlightInTab } from './highlight.ts';
-import { ensureOffscreen } from './offscreen.ts';
+import { engine } from './engine.ts';
 import { getSettings, isNeverRead, setSettings } from './settings.ts';
 
 const startedAt = Date.now();
@@ -18,21 +17,6 @@ async function activeTab(): Promise<chrome.tabs.Tab> {
   const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
   if (tab?.id === undefined) throw new ConfidantError('E_UNREADABLE_PAGE', 'There is no active tab to read.');
   return tab;
-}
-
-/** Engine requests go to the offscreen document, created on demand. */
-export async function engine<K extends EngineType>(type: K, payload: EngineApi[K]['req']): Promise<EngineApi[K]['res']> {
-  await ensureOffscreen();
-  try {
-    return await askOffscreen(type, payload);
-  } catch (e) {
-    // The document can exist before its script has registered its listener; retry once briefly.
-    if (e instanceof Error && /Receiving end does not exist/.test(e.message)) {
-      await new Promise((r) => setTimeout(r, 100));
-      return askOffscreen(type, payload);
-    }
-    throw e;
-  }
 }
 
 const handlers: Handlers = {

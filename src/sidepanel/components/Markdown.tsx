@@ -5,10 +5,13 @@
  * open in a new tab with no referrer. Citation markers like [1] become buttons.
  */
 import type { ComponentChildren, JSX } from 'preact';
+import { useMemo } from 'preact/hooks';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
-import type { Nodes, Parent, RootContent } from 'mdast';
+import type { Nodes, Parent, RootContent, Table } from 'mdast';
+import { splitCitations } from '../lib/citations.ts';
+import { t } from '../i18n.ts';
 
 export interface MarkdownProps {
   text: string;
@@ -16,6 +19,8 @@ export interface MarkdownProps {
   onCite?: (n: number) => void;
   /** How many sources exist, so [n] beyond them stays plain text. */
   citations?: number;
+  /** The accessible name of citation n (e.g. "Source 2: Title"). */
+  citeLabel?: (n: number) => string;
 }
 
 export function safeHref(url: string): string | null {
@@ -27,14 +32,15 @@ export function safeHref(url: string): string | null {
   }
 }
 
-export function Markdown({ text, onCite, citations = 0 }: MarkdownProps) {
-  const tree = fromMarkdown(text, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
-  return <div class="markdown">{renderChildren(tree, { onCite, citations })}</div>;
+export function Markdown({ text, onCite, citations = 0, citeLabel }: MarkdownProps) {
+  const tree = useMemo(() => fromMarkdown(text, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }), [text]);
+  return <div class="markdown">{renderChildren(tree, { onCite, citations, citeLabel })}</div>;
 }
 
 interface Ctx {
   onCite?: (n: number) => void;
   citations: number;
+  citeLabel?: (n: number) => string;
 }
 
 function renderChildren(node: Parent, ctx: Ctx): ComponentChildren {
@@ -43,21 +49,57 @@ function renderChildren(node: Parent, ctx: Ctx): ComponentChildren {
 
 function citeText(value: string, ctx: Ctx, key: number): ComponentChildren {
   if (!ctx.onCite || ctx.citations === 0) return value;
-  const parts: ComponentChildren[] = [];
-  let last = 0;
-  for (const m of value.matchAll(/\[(\d{1,3})\]/g)) {
-    const n = Number(m[1]);
-    if (n < 1 || n > ctx.citations) continue;
-    parts.push(value.slice(last, m.index));
-    parts.push(
-      <button type="button" class="cite" key={`${key}-${m.index}`} aria-label={`Source ${n}`} onClick={() => ctx.onCite!(n)}>
-        {n}
-      </button>,
-    );
-    last = m.index! + m[0].length;
-  }
-  parts.push(value.slice(last));
-  return parts;
+  const onCite = ctx.onCite;
+  return splitCitations(value, ctx.citations).map((s, i) =>
+    s.kind === 'text' ? (
+      s.text
+    ) : (
+      <button
+        type="button"
+        class="cite"
+        key={`${key}-${i}`}
+        aria-label={ctx.citeLabel ? ctx.citeLabel(s.n) : t('citeLabel', [String(s.n)])}
+        title={ctx.citeLabel ? ctx.citeLabel(s.n) : undefined}
+        onClick={() => onCite(s.n)}
+      >
+        {s.n}
+      </button>
+    ),
+  );
+}
+
+function renderTable(node: Table, ctx: Ctx, key: number): JSX.Element {
+  const [head, ...body] = node.children;
+  const align = node.align ?? [];
+  const cellStyle = (i: number) => (align[i] ? { textAlign: align[i]! } : undefined);
+  return (
+    <div key={key} class="table-wrap" tabIndex={0}>
+      <table>
+        {head && (
+          <thead>
+            <tr>
+              {head.children.map((c, i) => (
+                <th key={i} scope="col" style={cellStyle(i)}>
+                  {renderChildren(c, ctx)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+        )}
+        <tbody>
+          {body.map((row, r) => (
+            <tr key={r}>
+              {row.children.map((c, i) => (
+                <td key={i} style={cellStyle(i)}>
+                  {renderChildren(c, ctx)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
 
 function render(node: Nodes, ctx: Ctx, key: number): JSX.Element | ComponentChildren {
@@ -66,7 +108,7 @@ function render(node: Nodes, ctx: Ctx, key: number): JSX.Element | ComponentChil
       return <p key={key}>{renderChildren(node, ctx)}</p>;
     case 'heading': {
       // Headings inside an answer are scaled down so they never outrank the panel's own.
-      const Tag = (`h${Math.min(6, node.depth + 2)}` as unknown) as 'h3';
+      const Tag = `h${Math.min(6, node.depth + 2)}` as 'h3';
       return <Tag key={key}>{renderChildren(node, ctx)}</Tag>;
     }
     case 'text':
@@ -81,7 +123,7 @@ function render(node: Nodes, ctx: Ctx, key: number): JSX.Element | ComponentChil
       return <code key={key}>{node.value}</code>;
     case 'code':
       return (
-        <pre key={key}>
+        <pre key={key} tabIndex={0}>
           <code data-lang={node.lang ?? undefined}>{node.value}</code>
         </pre>
       );
@@ -96,7 +138,12 @@ function render(node: Nodes, ctx: Ctx, key: number): JSX.Element | ComponentChil
         <ul key={key}>{renderChildren(node, ctx)}</ul>
       );
     case 'listItem':
-      return <li key={key}>{renderChildren(node, ctx)}</li>;
+      return (
+        <li key={key} class={typeof node.checked === 'boolean' ? 'task' : undefined}>
+          {typeof node.checked === 'boolean' && <input type="checkbox" checked={node.checked} disabled aria-label={node.checked ? t('taskDone') : t('taskOpen')} />}
+          {node.spread ? renderChildren(node, ctx) : node.children.map((c, i) => (c.type === 'paragraph' ? <span key={i}>{renderChildren(c, ctx)}</span> : render(c, ctx, i)))}
+        </li>
+      );
     case 'thematicBreak':
       return <hr key={key} />;
     case 'break':
@@ -114,23 +161,13 @@ function render(node: Nodes, ctx: Ctx, key: number): JSX.Element | ComponentChil
       // Remote images would tell a third party what you are reading: never loaded.
       return (
         <span key={key} class="inert-image">
-          [image{node.alt ? `: ${node.alt}` : ''}]
+          {node.alt ? t('imageWithAlt', [node.alt]) : t('imageNoAlt')}
         </span>
       );
     case 'html':
       return <span key={key}>{node.value}</span>;
     case 'table':
-      return (
-        <div key={key} class="table-wrap">
-          <table>
-            <tbody>{renderChildren(node, ctx)}</tbody>
-          </table>
-        </div>
-      );
-    case 'tableRow':
-      return <tr key={key}>{renderChildren(node, ctx)}</tr>;
-    case 'tableCell':
-      return <td key={key}>{renderChildren(node, ctx)}</td>;
+      return renderTable(node, ctx, key);
     case 'linkReference':
     case 'imageReference':
     case 'footnoteReference':

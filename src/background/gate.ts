@@ -8,7 +8,7 @@
 import { verifyEvidence } from '../core/attest/evidence.ts';
 import { parsePolicy, type PolicyJson } from '../core/attest/policy.ts';
 import type { EvidenceBundle } from '../core/attest/bundle.ts';
-import { toHex } from '../core/channel/bytes.ts';
+import { toHex } from '../core/bytes.ts';
 import { channelFromVerdict, fetchBundle, type VerifiedChannel } from '../core/channel/index.ts';
 import { ConfidantError, toErrorData } from '../core/errors.ts';
 import type { AttestationView, AttestClaimsView, Settings } from '../messaging/background.ts';
@@ -112,7 +112,7 @@ async function doAttest(_reason: string): Promise<AttestationView> {
   const now = new Date();
   let verdict: Awaited<ReturnType<typeof verifyEvidence>>;
   try {
-    verdict = await verifyEvidence({ bundle, nonce }, parsePolicy(policyFromSettings(settings)), { now, fetch });
+    verdict = await verifyEvidence({ bundle, nonce }, parsePolicy(policyFromSettings(settings)), { now, fetch: globalThis.fetch.bind(globalThis) });
   } catch (e) {
     return publish({ ...base, state: 'failed', checkedAt: now.getTime(), error: `The evidence could not be used: ${toErrorData(e).message}` });
   }

@@ -6,6 +6,7 @@
  * confirming what will be sent (a passage left out never reaches the model), and the errors a
  * person can meet (rate limit, unreadable page, a site never to read), with hostile Markdown inert.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -146,6 +147,11 @@ describe('the panel with a gateway', () => {
     const download = panel.waitForEvent('download');
     await dialog.getByRole('button', { name: 'Export transcript' }).click();
     expect((await download).suggestedFilename()).toMatch(/^confidant-attestation-.*\.json$/);
+    // The auditors' command-line verifier re-verifies the downloaded transcript offline.
+    const file = await (await download).path();
+    const cli = spawnSync('npx', ['tsx', 'scripts/verify.ts', '--evidence', file], { cwd: ROOT, encoding: 'utf8' });
+    expect(cli.stdout).toContain('VERIFIED');
+    expect(cli.status).toBe(0);
     await dialog.getByRole('button', { name: 'Check again' }).click();
     await expect.poll(() => dialog.getByTestId('attest-state').textContent(), { timeout: 60_000 }).toContain('DEV');
     await panel.keyboard.press('Escape');
@@ -191,6 +197,31 @@ describe('the panel with a gateway', () => {
     await cite.click();
     await expect.poll(() => answer.getByRole('status').last().textContent(), { timeout: 20_000 }).toMatch(/Source 1 (highlighted on the page|could not be found)/);
     await expect(answer.getByRole('status').last().textContent()).resolves.toContain('highlighted on the page');
+    await p.close();
+  });
+
+  it('saves two pages, then asks across the library: passages from both are sent and listed as sources', async () => {
+    for (const page of ['saturn.html', 'sourdough.html']) {
+      const tab = await session.context.newPage();
+      await tab.goto(site.url(page));
+      const p = await openPanelFor(site.url(page));
+      await p.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Library' }).click();
+      await expect.poll(() => p.getByTestId('save-page').count(), { timeout: 30_000 }).toBe(1);
+      await p.getByTestId('save-page').click();
+      await expect.poll(() => p.getByRole('status').filter({ hasText: /^Saved “/ }).count(), { timeout: 60_000 }).toBe(1);
+      await p.close();
+      await tab.close();
+    }
+    const p = await openPanelFor(site.url('article.html'));
+    await p.getByRole('radio', { name: 'Library' }).check();
+    const before = (await received()).length;
+    await askInPanel(p, 'When did Galileo see the rings, and how often is a sourdough starter fed?');
+    await expect.poll(() => lastAnswer(p).getByTestId('receipt').count(), { timeout: 90_000 }).toBe(1);
+    const sent = (await received()).slice(before).map((r) => r.messages.at(-1)!.content).join('\n');
+    expect(sent).toContain('The Rings of Saturn');
+    expect(sent).toContain('Keeping a Sourdough Starter');
+    const sources = (await lastAnswer(p).textContent()) ?? '';
+    expect(sources).toMatch(/\d+ sources?/);
     await p.close();
   });
 
@@ -325,7 +356,7 @@ describe('the panel with a gateway', () => {
     const p = await openPanelFor(site.url('article.html'));
     await p.setViewportSize({ width: 320, height: 700 });
     await p.getByRole('radio', { name: 'Library' }).check();
-    const md = ['Formatting:', '', '## A heading', '', '- **bold** item', '- [x] done task', '', '| column one | column two | column three |', '|---|---|---|', '| a long cell value | b | c |', '', '```', 'const aVeryLongIdentifierName = someFunction(argumentOne, argumentTwo);', '```', '', '> quoted'].join('\n');
+    const md = ['[[echo]] Formatting:', '', '## A heading', '', '- **bold** item', '- [x] done task', '', '| column one | column two | column three |', '|---|---|---|', '| a long cell value | b | c |', '', '```', 'const aVeryLongIdentifierName = someFunction(argumentOne, argumentTwo);', '```', '', '> quoted'].join('\n');
     await p.getByLabel('Ask', { exact: true }).fill(md);
     await p.getByTestId('send').click();
     const body = lastAnswer(p).locator(':scope > .markdown');

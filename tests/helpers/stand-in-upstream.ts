@@ -8,6 +8,7 @@
  *   [[midstream-fail]]   drop the connection after a few chunks
  *   [[tokens:N]]         stream N content tokens (for the benchmark)
  *   [[delay:MS]]         wait MS between chunks
+ *   [[echo]]             answer with the question itself (after "Question: "), sources or not
  *   [[xss]]              answer with hostile Markdown/HTML (script, img onerror, javascript: link, remote image)
  * With sources in the prompt ("Sources:" then "[1] …"), the answer quotes source 1 and cites it [1].
  * GET /__last returns what the last chat request looked like (no message text).
@@ -86,7 +87,10 @@ const server = createServer(async (req, res) => {
   } else {
     const source1 = /Sources:\n\n\[1\] [^\n]*\n([^\n]+)/.exec(user)?.[1];
     const firstSentence = source1 ? (/^.*?[.!?](\s|$)/.exec(source1)?.[0] ?? source1).trim() : null;
-    const text = user.includes('[[xss]]')
+    const question = user.includes('\n\nQuestion: ') ? user.slice(user.lastIndexOf('\n\nQuestion: ') + 12) : user;
+    const text = user.includes('[[echo]]')
+      ? question.replace('[[echo]]', '').trim()
+      : user.includes('[[xss]]')
       ? 'Here is a test: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click me](javascript:window.__pwned=3) ![tracker](https://example.com/pixel.png) and [a safe link](https://example.com/).'
       : firstSentence
         ? `According to the page, ${firstSentence} [1]`

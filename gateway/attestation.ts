@@ -1,7 +1,7 @@
 /** Builds the evidence bundle for one client nonce (docs/protocol.md, "Bundle" and "Binding"). */
 import { expectedReportData, gpuNonceFor } from '../src/core/attest/binding.ts';
 import { BUNDLE_VERSION, type EvidenceBundleJson } from '../src/core/attest/bundle.ts';
-import { toB64, toB64url } from '../src/core/channel/bytes.ts';
+import { toBase64, toBase64Url } from '../src/core/bytes.ts';
 import { AEAD_ID, KDF_ID, KEM_ID, SUITE_NAME } from '../src/core/channel/suite.ts';
 import type { GatewayKey } from './keys.ts';
 import type { EvidenceSource } from './evidence/types.ts';
@@ -16,13 +16,13 @@ export async function buildBundle(args: { nonce: Uint8Array; key: GatewayKey; so
   return {
     version: BUNDLE_VERSION,
     simulated: source.simulated,
-    nonce: toB64url(nonce),
+    nonce: toBase64Url(nonce),
     issuedAt: new Date().toISOString(),
     expiresAt: new Date(key.notAfter).toISOString(),
     model: args.model,
-    channel: { suite: SUITE_NAME, kemId: KEM_ID, kdfId: KDF_ID, aeadId: AEAD_ID, publicKey: toB64(key.publicKey), keyId: key.keyId },
-    snp: { report: toB64(snp.report), product: snp.product, vcek: snp.vcekPem, certChain: snp.certChainPem },
-    gpus: gpus.map((g) => ({ arch: 'HOPPER' as const, report: toB64(g.report), certChain: g.certChainPem })),
+    channel: { suite: SUITE_NAME, kemId: KEM_ID, kdfId: KDF_ID, aeadId: AEAD_ID, publicKey: toBase64(key.publicKey), keyId: key.keyId },
+    snp: { report: toBase64(snp.report), product: snp.product, vcek: snp.vcekPem, certChain: snp.certChainPem },
+    gpus: gpus.map((g) => ({ arch: 'HOPPER' as const, report: toBase64(g.report), certChain: g.certChainPem })),
     gpuReference,
   };
 }

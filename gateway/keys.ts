@@ -9,7 +9,7 @@
  * retired early (the next attestation gets a new one) so memory stays bounded.
  */
 import { channelSuite } from '../src/core/channel/suite.ts';
-import { sha256, toB64url } from '../src/core/channel/bytes.ts';
+import { sha256, toBase64Url } from '../src/core/bytes.ts';
 
 export interface GatewayKey {
   keyId: string;
@@ -51,7 +51,7 @@ export class KeyManager {
     const suite = channelSuite();
     const keyPair = await suite.kem.generateKeyPair();
     const publicKey = new Uint8Array(await suite.kem.serializePublicKey(keyPair.publicKey));
-    const keyId = 'k' + toB64url((await sha256(publicKey)).subarray(0, 16));
+    const keyId = 'k' + toBase64Url((await sha256(publicKey)).subarray(0, 16));
     const createdAt = this.now();
     const key: GatewayKey = { keyId, keyPair, publicKey, createdAt, notAfter: createdAt + this.opts.lifetimeMs, seen: new Set() };
     if (this.currentKey && this.currentKey.notAfter > createdAt) this.currentKey.notAfter = createdAt; // retired early (full)

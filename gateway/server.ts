@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../src/core/errors.ts';
 import { CLIENT_NONCE_BYTES } from '../src/core/attest/binding.ts';
-import { fromB64, toHex } from '../src/core/channel/bytes.ts';
+import { fromBase64Lenient, toHex } from '../src/core/bytes.ts';
 import { FrameSealer } from '../src/core/channel/frames.ts';
 import { openRequest, parseEnvelope, type ChatRequestBody } from '../src/core/channel/request.ts';
 import { FRAME_DATA, FRAME_END, FRAME_ERROR, REQUEST_CONTENT_TYPE, STREAM_CONTENT_TYPE } from '../src/core/channel/suite.ts';
@@ -114,7 +114,7 @@ export function createGateway(opts: GatewayOptions): Server {
     const nonceText = url.searchParams.get('nonce') ?? '';
     let nonce: Uint8Array;
     try {
-      nonce = fromB64(nonceText);
+      nonce = fromBase64Lenient(nonceText);
     } catch {
       nonce = new Uint8Array(0);
     }

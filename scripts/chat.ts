@@ -3,18 +3,20 @@
  *
  *   npm run --silent chat -- --gateway URL [--api-key KEY] [--dev] [--context FILE] [--no-reasoning] "question"
  *
- * Attests with a fresh nonce, verifies (PRODUCTION_POLICY; --dev also trusts the development roots
- * of simulated gateways), then sends the question (and the context file) sealed to the attested
+ * Attests with a fresh nonce, verifies with verifyEvidence under PRODUCTION_POLICY (--dev adds
+ * allowSimulated: the development roots of simulated gateways are trusted, otherwise simulated
+ * evidence is refused), then sends the question (and the context file) sealed to the attested
  * key. The answer goes to stdout; the model's reasoning to stderr, dimmed. Exit 1 when
  * verification fails (the failed checks are listed), 2 on other errors. CONFIDANT_API_KEY may
  * hold the key instead of --api-key.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { verifyEvidence } from '../src/core/attest/evidence.ts';
+import { PRODUCTION_POLICY } from '../src/core/attest/policy.ts';
 import { channelFromVerdict, fetchBundle, openSealedChat, type ChatMessage } from '../src/core/channel/client.ts';
-import { randomBytes } from '../src/core/channel/bytes.ts';
+import { randomBytes } from '../src/core/bytes.ts';
 import { ConfidantError } from '../src/core/errors.ts';
-import { verifyBundle } from './lib/verify.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -40,14 +42,15 @@ process.on('SIGINT', () => ac.abort());
 try {
   const nonce = randomBytes(32);
   const bundle = await fetchBundle(values.gateway, nonce, { signal: ac.signal });
-  const verdict = await verifyBundle(bundle, nonce, { dev: values.dev });
+  const policy = values.dev ? { ...PRODUCTION_POLICY, allowSimulated: true } : PRODUCTION_POLICY;
+  const verdict = await verifyEvidence({ bundle, nonce }, policy, { now: new Date(), fetch: globalThis.fetch.bind(globalThis) });
   if (!verdict.ok) {
-    console.error(`attestation FAILED (${verdict.source}); nothing was sent. Failed checks:`);
+    console.error('attestation FAILED (verifyEvidence); nothing was sent. Failed checks:');
     for (const c of verdict.checks.filter((x) => !x.passed)) console.error(`  ✗ ${c.id}: ${c.detail}`);
     process.exit(1);
   }
   const channel = await channelFromVerdict(verdict, bundle, { gatewayUrl: values.gateway, nonce });
-  console.error(dim(`attested ${channel.simulated ? 'SIMULATED ' : ''}gateway, key ${channel.keyId}, model ${channel.model}, ${verdict.checks.length} checks passed (${verdict.source})`));
+  console.error(dim(`attested ${channel.simulated ? 'SIMULATED ' : ''}gateway, key ${channel.keyId}, model ${channel.model}, ${verdict.checks.length} checks passed (verifyEvidence)`));
 
   const messages: ChatMessage[] = [];
   if (values.context) {

@@ -19,7 +19,7 @@ import { ConfidantError, ParseError } from '../src/core/errors.ts';
 import { verifyEvidence } from '../src/core/attest/evidence.ts';
 import type { Evidence, GpuParts, Verdict } from '../src/core/attest/evidence.ts';
 import { PRODUCTION_POLICY, parsePolicy } from '../src/core/attest/policy.ts';
-import { fromHex } from '../src/core/attest/hex.ts';
+import { fromHex } from '../src/core/bytes.ts';
 import { reportBytesFromFile } from '../src/core/attest/sevsnp/abi.ts';
 import { parseReportHex as gpuReportFromHex } from '../src/core/attest/nvidia/index.ts';
 import type { Check } from '../src/core/attest/types.ts';

@@ -1,5 +1,5 @@
 /** Minimal DER writers for the few hand-built structures the simulated evidence needs. */
-import { concatBytes } from '../../src/core/channel/bytes.ts';
+import { concatBytes } from '../../src/core/bytes.ts';
 
 export function derLength(n: number): Uint8Array {
   if (n < 0x80) return new Uint8Array([n]);

@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { GpuReferenceJson } from '../../src/core/attest/bundle.ts';
-import { bytesEqual, fromB64, toHex } from '../../src/core/channel/bytes.ts';
+import { bytesEqual, fromBase64Lenient, toHex } from '../../src/core/bytes.ts';
 import { parseSpdm, rimIdsFor } from './spdm.ts';
 import { EvidenceError, type GpuEvidence } from './types.ts';
 
@@ -55,7 +55,7 @@ export class CommandGpuProvider {
       if (typeof o?.report !== 'string' || typeof o.certChain !== 'string') throw new EvidenceError(`GPU ${i}: want {report: base64, certChain: PEM}`);
       let report: Uint8Array;
       try {
-        report = fromB64(o.report.trim());
+        report = fromBase64Lenient(o.report.trim());
       } catch {
         throw new EvidenceError(`GPU ${i}: report is not base64`);
       }
@@ -90,7 +90,7 @@ export class CommandGpuProvider {
         if (!res.ok) throw new EvidenceError(`RIM service answered HTTP ${res.status} for ${id}`);
         const body = (await res.json()) as { rim?: unknown };
         if (typeof body.rim !== 'string') throw new EvidenceError(`RIM service reply for ${id} has no "rim"`);
-        return new TextDecoder().decode(fromB64(body.rim));
+        return new TextDecoder().decode(fromBase64Lenient(body.rim));
       })();
       p.catch(() => this.rims.delete(id));
       this.rims.set(id, p);

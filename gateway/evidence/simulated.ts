@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { GpuReferenceJson } from '../../src/core/attest/bundle.ts';
-import { sha256, toB64url, toHex, utf8 } from '../../src/core/channel/bytes.ts';
+import { sha256, toBase64Url, toHex, utf8 } from '../../src/core/bytes.ts';
 import { DEV_NRAS_ISSUER, DEV_NRAS_KID, SIM_CHIP_ID, SIM_FW, SIM_GPU, SIM_MEASUREMENT, SIM_POLICY, SIM_PRODUCT, SIM_TCB, simGpuMeasurement } from './dev-constants.ts';
-import { buildReportV3, setSignature, SIGNED_BYTES } from './snp-report.ts';
+import { SIGNED_LENGTH } from '../../src/core/attest/sevsnp/abi.ts';
+import { buildReportV3, setSignature } from './snp-report.ts';
 import { simulatedOpaque, spdmSignedPart } from './spdm.ts';
 import type { EvidenceSource, GpuEvidence, SnpEvidence } from './types.ts';
 import { amdName, DEV_ORG, ECDSA_SHA384, generateP384, importSigner, issue, pemChain, pemOf, RSA_PSS_SHA384, tcbInfoExtension, vcekExtensions, withZeroSerial, x509 } from './x509gen.ts';
@@ -26,10 +27,10 @@ async function es384(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
 }
 
 async function jws(key: CryptoKey, kid: string, claims: Record<string, unknown>): Promise<string> {
-  const head = toB64url(utf8(JSON.stringify({ kid, alg: 'ES384' })));
-  const body = toB64url(utf8(JSON.stringify(claims)));
+  const head = toBase64Url(utf8(JSON.stringify({ kid, alg: 'ES384' })));
+  const body = toBase64Url(utf8(JSON.stringify(claims)));
   const sig = await es384(key, utf8(`${head}.${body}`));
-  return `${head}.${body}.${toB64url(sig)}`;
+  return `${head}.${body}.${toBase64Url(sig)}`;
 }
 
 export class SimulatedEvidence implements EvidenceSource {
@@ -169,7 +170,7 @@ export class SimulatedEvidence implements EvidenceSource {
       reportId: new Uint8Array(randomBytes(32)),
       cpuid: [0x19, 0x11, 0x01],
     });
-    const sig = await es384(this.vcekKey, report.subarray(0, SIGNED_BYTES));
+    const sig = await es384(this.vcekKey, report.subarray(0, SIGNED_LENGTH));
     setSignature(report, sig);
     return { report, vcekPem: this.vcekPem, certChainPem: this.amdChainPem, product: SIM_PRODUCT };
   }

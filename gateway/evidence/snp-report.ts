@@ -2,54 +2,30 @@
  * SEV-SNP attestation report bytes (snp FACTS §1) and the GHCB certificate table that
  * configfs-tsm returns as `auxblob`. The gateway builds v3 reports in simulated mode and reads a
  * few fields of real ones (CHIP_ID, REPORTED_TCB, CPUID) to fetch the VCEK; it verifies nothing.
+ * Offsets, sizes and the TCB_VERSION layout are the verifier's (src/core/attest/sevsnp/abi.ts).
  */
-import { concatBytes } from '../../src/core/channel/bytes.ts';
+import { concatBytes, toHex } from '../../src/core/bytes.ts';
+import {
+  CHIP_ID_SIZE,
+  MEASUREMENT_SIZE,
+  OFFSET,
+  P384_SCALAR_SIZE,
+  REPORT_DATA_SIZE,
+  REPORT_ID_SIZE,
+  REPORT_SIZE,
+  SIG_ALGO_ECDSA_P384_SHA384,
+  type TcbParts,
+  decodeTcb,
+  encodeTcb,
+} from '../../src/core/attest/sevsnp/abi.ts';
 
-export const REPORT_BYTES = 0x4a0;
-export const SIGNED_BYTES = 0x2a0;
-const OFF = {
-  VERSION: 0x000,
-  GUEST_SVN: 0x004,
-  POLICY: 0x008,
-  VMPL: 0x030,
-  SIGNATURE_ALGO: 0x034,
-  CURRENT_TCB: 0x038,
-  PLATFORM_INFO: 0x040,
-  SIGNER_INFO: 0x048,
-  REPORT_DATA: 0x050,
-  MEASUREMENT: 0x090,
-  REPORT_ID: 0x140,
-  REPORT_ID_MA: 0x160,
-  REPORTED_TCB: 0x180,
-  CPUID: 0x188,
-  CHIP_ID: 0x1a0,
-  COMMITTED_TCB: 0x1e0,
-  CURRENT_BUILD: 0x1e8,
-  COMMITTED_BUILD: 0x1ec,
-  LAUNCH_TCB: 0x1f0,
-  SIGNATURE: 0x2a0,
-} as const;
+/** A TCB_VERSION is 8 bytes, little-endian (Table 3). */
+const TCB_SIZE = 8;
 
-export interface Tcb {
-  bl: number;
-  tee: number;
-  snp: number;
-  ucode: number;
-  fmc?: number;
-}
-
-/** TCB_VERSION for Milan/Genoa: byte0 bl, byte1 tee, byte6 snp, byte7 ucode (FACTS §3). */
-export function encodeTcb(t: Tcb): Uint8Array {
-  const b = new Uint8Array(8);
-  b[0] = t.bl;
-  b[1] = t.tee;
-  b[6] = t.snp;
-  b[7] = t.ucode;
-  return b;
-}
-
-export function decodeTcb(b: Uint8Array, turin: boolean): Tcb {
-  return turin ? { fmc: b[0]!, bl: b[1]!, tee: b[2]!, snp: b[3]!, ucode: b[7]! } : { bl: b[0]!, tee: b[1]!, snp: b[6]!, ucode: b[7]! };
+/** The SPLs of the raw TCB_VERSION bytes `b`, in Turin's layout or in Milan's and Genoa's. */
+export function decodeTcbBytes(b: Uint8Array, turin: boolean): TcbParts {
+  const raw = new DataView(b.buffer, b.byteOffset, TCB_SIZE).getBigUint64(0, true);
+  return decodeTcb(raw, turin ? 'Turin' : 'Milan');
 }
 
 /** The unsigned part of a v3 report (0x000..0x29F) plus zeroed signature area. */
@@ -57,48 +33,49 @@ export function buildReportV3(args: {
   reportData: Uint8Array;
   measurement: Uint8Array;
   chipId: Uint8Array;
-  tcb: Tcb;
+  tcb: TcbParts;
   policy: bigint;
   fw: { build: number; minor: number; major: number };
   reportId: Uint8Array;
   cpuid: [number, number, number];
 }): Uint8Array {
-  if (args.reportData.length !== 64 || args.measurement.length !== 48 || args.chipId.length !== 64 || args.reportId.length !== 32) {
+  if (args.reportData.length !== REPORT_DATA_SIZE || args.measurement.length !== MEASUREMENT_SIZE || args.chipId.length !== CHIP_ID_SIZE || args.reportId.length !== REPORT_ID_SIZE) {
     throw new RangeError('report field of the wrong size');
   }
-  const r = new Uint8Array(REPORT_BYTES);
+  const r = new Uint8Array(REPORT_SIZE);
   const dv = new DataView(r.buffer);
-  dv.setUint32(OFF.VERSION, 3, true);
-  dv.setUint32(OFF.GUEST_SVN, 0, true);
-  dv.setBigUint64(OFF.POLICY, args.policy, true);
-  dv.setUint32(OFF.VMPL, 0, true);
-  dv.setUint32(OFF.SIGNATURE_ALGO, 1, true);
-  const tcb = encodeTcb(args.tcb);
-  r.set(tcb, OFF.CURRENT_TCB);
-  dv.setBigUint64(OFF.PLATFORM_INFO, 0x1n, true); // SMT enabled
-  dv.setUint32(OFF.SIGNER_INFO, 0, true); // VCEK, chip key not masked
-  r.set(args.reportData, OFF.REPORT_DATA);
-  r.set(args.measurement, OFF.MEASUREMENT);
-  r.set(args.reportId, OFF.REPORT_ID);
-  r.fill(0xff, OFF.REPORT_ID_MA, OFF.REPORT_ID_MA + 32);
-  r.set(tcb, OFF.REPORTED_TCB);
-  r.set(args.cpuid, OFF.CPUID);
-  r.set(args.chipId, OFF.CHIP_ID);
-  r.set(tcb, OFF.COMMITTED_TCB);
-  r.set([args.fw.build, args.fw.minor, args.fw.major], OFF.CURRENT_BUILD);
-  r.set([args.fw.build, args.fw.minor, args.fw.major], OFF.COMMITTED_BUILD);
-  r.set(tcb, OFF.LAUNCH_TCB);
+  dv.setUint32(OFFSET.VERSION, 3, true);
+  dv.setUint32(OFFSET.GUEST_SVN, 0, true);
+  dv.setBigUint64(OFFSET.POLICY, args.policy, true);
+  dv.setUint32(OFFSET.VMPL, 0, true);
+  dv.setUint32(OFFSET.SIGNATURE_ALGO, SIG_ALGO_ECDSA_P384_SHA384, true);
+  // Milan's and Genoa's TCB layout (a v3 report built here is never Turin's).
+  const tcb = encodeTcb(args.tcb, 'Milan');
+  dv.setBigUint64(OFFSET.CURRENT_TCB, tcb, true);
+  dv.setBigUint64(OFFSET.PLATFORM_INFO, 0x1n, true); // SMT enabled
+  dv.setUint32(OFFSET.SIGNER_INFO, 0, true); // VCEK, chip key not masked
+  r.set(args.reportData, OFFSET.REPORT_DATA);
+  r.set(args.measurement, OFFSET.MEASUREMENT);
+  r.set(args.reportId, OFFSET.REPORT_ID);
+  r.fill(0xff, OFFSET.REPORT_ID_MA, OFFSET.REPORT_ID_MA + REPORT_ID_SIZE);
+  dv.setBigUint64(OFFSET.REPORTED_TCB, tcb, true);
+  r.set(args.cpuid, OFFSET.CPUID_FAM_ID);
+  r.set(args.chipId, OFFSET.CHIP_ID);
+  dv.setBigUint64(OFFSET.COMMITTED_TCB, tcb, true);
+  r.set([args.fw.build, args.fw.minor, args.fw.major], OFFSET.CURRENT_BUILD);
+  r.set([args.fw.build, args.fw.minor, args.fw.major], OFFSET.COMMITTED_BUILD);
+  dv.setBigUint64(OFFSET.LAUNCH_TCB, tcb, true);
   return r;
 }
 
 /** Writes an IEEE-P1363 P-384 signature (r||s big-endian) as two 72-byte little-endian fields. */
 export function setSignature(report: Uint8Array, p1363: Uint8Array): void {
-  if (p1363.length !== 96) throw new RangeError('P-384 signature must be 96 bytes');
-  const rLe = p1363.slice(0, 48).reverse();
-  const sLe = p1363.slice(48, 96).reverse();
-  report.fill(0, OFF.SIGNATURE, REPORT_BYTES);
-  report.set(rLe, OFF.SIGNATURE);
-  report.set(sLe, OFF.SIGNATURE + 72);
+  if (p1363.length !== 2 * P384_SCALAR_SIZE) throw new RangeError(`P-384 signature must be ${2 * P384_SCALAR_SIZE} bytes`);
+  const rLe = p1363.slice(0, P384_SCALAR_SIZE).reverse();
+  const sLe = p1363.slice(P384_SCALAR_SIZE, 2 * P384_SCALAR_SIZE).reverse();
+  report.fill(0, OFFSET.SIGNATURE_R, REPORT_SIZE);
+  report.set(rLe, OFFSET.SIGNATURE_R);
+  report.set(sLe, OFFSET.SIGNATURE_S);
 }
 
 export function reportFields(report: Uint8Array): {
@@ -109,25 +86,16 @@ export function reportFields(report: Uint8Array): {
   cpuid: [number, number, number];
   signingKey: number;
 } {
-  if (report.length !== REPORT_BYTES) throw new RangeError(`SNP report must be ${REPORT_BYTES} bytes, got ${report.length}`);
+  if (report.length !== REPORT_SIZE) throw new RangeError(`SNP report must be ${REPORT_SIZE} bytes, got ${report.length}`);
   const dv = new DataView(report.buffer, report.byteOffset, report.byteLength);
   return {
-    version: dv.getUint32(OFF.VERSION, true),
-    reportData: report.slice(OFF.REPORT_DATA, OFF.REPORT_DATA + 64),
-    chipId: report.slice(OFF.CHIP_ID, OFF.CHIP_ID + 64),
-    reportedTcb: report.slice(OFF.REPORTED_TCB, OFF.REPORTED_TCB + 8),
-    cpuid: [report[OFF.CPUID]!, report[OFF.CPUID + 1]!, report[OFF.CPUID + 2]!],
-    signingKey: (dv.getUint32(OFF.SIGNER_INFO, true) >>> 2) & 7,
+    version: dv.getUint32(OFFSET.VERSION, true),
+    reportData: report.slice(OFFSET.REPORT_DATA, OFFSET.REPORT_DATA + REPORT_DATA_SIZE),
+    chipId: report.slice(OFFSET.CHIP_ID, OFFSET.CHIP_ID + CHIP_ID_SIZE),
+    reportedTcb: report.slice(OFFSET.REPORTED_TCB, OFFSET.REPORTED_TCB + TCB_SIZE),
+    cpuid: [report[OFFSET.CPUID_FAM_ID]!, report[OFFSET.CPUID_MOD_ID]!, report[OFFSET.CPUID_STEP]!],
+    signingKey: (dv.getUint32(OFFSET.SIGNER_INFO, true) >>> 2) & 7,
   };
-}
-
-/** Product line from the CPUID bytes of a v3+ report (family 0x19: model 0x0x Milan, 0x1x Genoa; family 0x1A Turin). */
-export function productFromCpuid(cpuid: [number, number, number]): 'Milan' | 'Genoa' | 'Turin' | null {
-  const [family, model] = cpuid;
-  if (family === 0x19 && model < 0x10) return 'Milan';
-  if (family === 0x19 && model >= 0x10 && model < 0x20) return 'Genoa';
-  if (family === 0x1a) return 'Turin';
-  return null;
 }
 
 // GHCB spec 56421 §4.1.8.1: entries of { GUID (16 bytes, RFC 4122 mixed-endian as Linux guid_t), offset u32le, length u32le },
@@ -155,7 +123,7 @@ export function guidFromBytes(b: Uint8Array): string {
   c.subarray(0, 4).reverse();
   c.subarray(4, 6).reverse();
   c.subarray(6, 8).reverse();
-  const h = Array.from(c, (x) => x.toString(16).padStart(2, '0')).join('');
+  const h = toHex(c);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

@@ -13,12 +13,15 @@
 import { mkdir, readFile, rm, rmdir, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { toB64, toHex } from '../../src/core/channel/bytes.ts';
-import { CERT_GUIDS, decodeTcb, parseCertTable, productFromCpuid, reportFields, REPORT_BYTES } from './snp-report.ts';
+import { toBase64, toHex } from '../../src/core/bytes.ts';
+import { REPORT_SIZE } from '../../src/core/attest/sevsnp/abi.ts';
+import { KDS_BASE } from '../../src/core/attest/sevsnp/roots.ts';
+import { productFromCpuid } from '../../src/core/attest/sevsnp/abi.ts';
+import { CERT_GUIDS, decodeTcbBytes, parseCertTable, reportFields } from './snp-report.ts';
 import { EvidenceError, type SnpEvidence } from './types.ts';
 
 export const DEFAULT_TSM_ROOT = '/sys/kernel/config/tsm/report';
-export const DEFAULT_KDS = 'https://kdsintf.amd.com';
+export const DEFAULT_KDS = KDS_BASE;
 
 export interface SnpProviderOptions {
   root?: string;
@@ -33,7 +36,7 @@ export interface SnpProviderOptions {
 }
 
 function derToPem(der: Uint8Array): string {
-  const b64 = toB64(der).replace(/.{1,64}/g, '$&\n');
+  const b64 = toBase64(der).replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
 }
 
@@ -99,14 +102,14 @@ export class ConfigfsSnpProvider {
         if (e.code === 'ENOTEMPTY') await rm(entry, { recursive: true, force: true });
       });
     }
-    if (outblob.length < REPORT_BYTES) throw new EvidenceError(`configfs-tsm outblob is ${outblob.length} bytes, want ${REPORT_BYTES}`);
-    const report = outblob.slice(0, REPORT_BYTES);
+    if (outblob.length < REPORT_SIZE) throw new EvidenceError(`configfs-tsm outblob is ${outblob.length} bytes, want ${REPORT_SIZE}`);
+    const report = outblob.slice(0, REPORT_SIZE);
     return this.withCerts(report, auxblob);
   }
 
   private async withCerts(report: Uint8Array, auxblob: Uint8Array): Promise<SnpEvidence> {
     const f = reportFields(report);
-    const product = this.opts.product ?? (f.version >= 3 ? productFromCpuid(f.cpuid) : null);
+    const product = this.opts.product ?? (f.version >= 3 ? (productFromCpuid(f.cpuid[0], f.cpuid[1]) ?? null) : null);
     let table = new Map<string, Uint8Array>();
     try {
       table = parseCertTable(auxblob);
@@ -143,7 +146,7 @@ export class ConfigfsSnpProvider {
   /** snp FACTS §4: REPORTED_TCB, decimal SPLs zero-padded to 2 digits like snpguest. */
   vcekUrl(product: string, chipId: Uint8Array, reportedTcb: Uint8Array): string {
     const turin = product === 'Turin';
-    const t = decodeTcb(reportedTcb, turin);
+    const t = decodeTcbBytes(reportedTcb, turin);
     const p2 = (n: number) => String(n).padStart(2, '0');
     if (turin) {
       return `${this.kds()}/vcek/v1/Turin/${toHex(chipId.subarray(0, 8))}?fmcSPL=${p2(t.fmc!)}&blSPL=${p2(t.bl)}&teeSPL=${p2(t.tee)}&snpSPL=${p2(t.snp)}&ucodeSPL=${p2(t.ucode)}`;

@@ -2,29 +2,21 @@
  * The H100 attestation report: SPDM 1.1 GET_MEASUREMENTS request (37 bytes) followed by the
  * MEASUREMENTS response (h100 FACTS §1–2). Little-endian integers. The gateway builds it in
  * simulated mode and reads the opaque data of real reports to name the RIMs to fetch; it does
- * not verify (that is src/core/attest/nvidia's job).
+ * not verify (that is src/core/attest/nvidia's job). Layout constants and the opaque-data types
+ * come from the verifier's parser (src/core/attest/nvidia/spdm.ts), so both read one definition.
  */
-import { concatBytes } from '../../src/core/channel/bytes.ts';
-
-export const SPDM_REQUEST_BYTES = 37;
-export const OPAQUE = {
-  DRIVER_VERSION: 3,
-  GPU_INFO: 4,
-  VBIOS_VERSION: 6,
-  NVDEC0_STATUS: 11,
-  MSRSCNT: 12,
-  CPR_INFO: 13,
-  BOARD_ID: 14,
-  CHIP_SKU: 15,
-  CHIP_SKU_MOD: 16,
-  PROJECT: 17,
-  PROJECT_SKU: 18,
-  PROJECT_SKU_MOD: 19,
-  FWID: 20,
-  PROTECTED_PCIE_STATUS: 21,
-  OPAQUE_DATA_VERSION: 34,
-  FEATURE_FLAG: 36,
-} as const;
+import { concatBytes } from '../../src/core/bytes.ts';
+import {
+  GET_MEASUREMENTS,
+  MEASUREMENTS,
+  NONCE_LENGTH,
+  OpaqueType,
+  REQUEST_LENGTH,
+  RESPONSE_HEADER_LENGTH,
+  SIGNATURE_LENGTH,
+  SPDM_VERSION_11,
+  formatVbiosVersion,
+} from '../../src/core/attest/nvidia/spdm.ts';
 
 function u16le(n: number): Uint8Array {
   return new Uint8Array([n & 0xff, (n >>> 8) & 0xff]);
@@ -37,8 +29,9 @@ function u32le(n: number): Uint8Array {
 }
 
 export function spdmRequest(nonce: Uint8Array): Uint8Array {
-  if (nonce.length !== 32) throw new RangeError('SPDM requester nonce must be 32 bytes');
-  return concatBytes([new Uint8Array([0x11, 0xe0, 0x01, 0xff]), nonce, new Uint8Array([0x00])]);
+  if (nonce.length !== NONCE_LENGTH) throw new RangeError(`SPDM requester nonce must be ${NONCE_LENGTH} bytes`);
+  // Param1 0x01: signature requested; Param2 0xff: all measurement blocks; then SlotIDParam 0.
+  return concatBytes([new Uint8Array([SPDM_VERSION_11, GET_MEASUREMENTS, 0x01, 0xff]), nonce, new Uint8Array([0x00])]);
 }
 
 export function measurementRecord(digests: Uint8Array[]): Uint8Array {
@@ -64,22 +57,22 @@ function asciiz(s: string, size = s.length + 1): Uint8Array {
 export function simulatedOpaque(g: { driverVersion: string; vbios: Uint8Array; project: string; projectSku: string; chipSku: string; fwid: Uint8Array }): Uint8Array {
   const counts = new Uint8Array(256);
   return opaqueTlv([
-    [OPAQUE.VBIOS_VERSION, g.vbios],
-    [OPAQUE.BOARD_ID, u32le(0x3b1)],
-    [OPAQUE.CHIP_SKU, asciiz(g.chipSku, 9)],
-    [OPAQUE.CHIP_SKU_MOD, asciiz('0', 5)],
-    [OPAQUE.PROJECT, asciiz(g.project, 5)],
-    [OPAQUE.PROJECT_SKU, asciiz(g.projectSku, 5)],
-    [OPAQUE.PROJECT_SKU_MOD, new Uint8Array(2)],
-    [OPAQUE.DRIVER_VERSION, asciiz(g.driverVersion)],
-    [OPAQUE.GPU_INFO, new Uint8Array([0x80, 0x01, 0, 0, 0, 0, 0, 0])],
-    [OPAQUE.MSRSCNT, counts],
-    [OPAQUE.CPR_INFO, u32le(0x1c000)],
-    [OPAQUE.NVDEC0_STATUS, new Uint8Array([0x55])],
-    [OPAQUE.FWID, g.fwid],
-    [OPAQUE.PROTECTED_PCIE_STATUS, new Uint8Array([0x55])],
-    [OPAQUE.OPAQUE_DATA_VERSION, u16le(1)],
-    [OPAQUE.FEATURE_FLAG, u16le(0)],
+    [OpaqueType.VBIOS_VERSION, g.vbios],
+    [OpaqueType.BOARD_ID, u32le(0x3b1)],
+    [OpaqueType.CHIP_SKU, asciiz(g.chipSku, 9)],
+    [OpaqueType.CHIP_SKU_MOD, asciiz('0', 5)],
+    [OpaqueType.PROJECT, asciiz(g.project, 5)],
+    [OpaqueType.PROJECT_SKU, asciiz(g.projectSku, 5)],
+    [OpaqueType.PROJECT_SKU_MOD, new Uint8Array(2)],
+    [OpaqueType.DRIVER_VERSION, asciiz(g.driverVersion)],
+    [OpaqueType.GPU_INFO, new Uint8Array([0x80, 0x01, 0, 0, 0, 0, 0, 0])],
+    [OpaqueType.MSRSCNT, counts],
+    [OpaqueType.CPRINFO, u32le(0x1c000)],
+    [OpaqueType.NVDEC0_STATUS, new Uint8Array([0x55])],
+    [OpaqueType.FWID, g.fwid],
+    [OpaqueType.PROTECTED_PCIE_STATUS, new Uint8Array([0x55])],
+    [OpaqueType.OPAQUE_DATA_VERSION, u16le(1)],
+    [OpaqueType.FEATURE_FLAG, u16le(0)],
   ]);
 }
 
@@ -90,7 +83,7 @@ export function spdmSignedPart(args: { nonce: Uint8Array; digests: Uint8Array[];
   const record = measurementRecord(args.digests);
   return concatBytes([
     spdmRequest(args.nonce),
-    new Uint8Array([0x11, 0x60, 0x00, 0x00, args.digests.length]),
+    new Uint8Array([SPDM_VERSION_11, MEASUREMENTS, 0x00, 0x00, args.digests.length]),
     u24le(record.length),
     record,
     args.responderNonce,
@@ -110,16 +103,16 @@ export function parseSpdm(blob: Uint8Array): ParsedSpdm {
   const need = (n: number) => {
     if (blob.length < n) throw new RangeError(`SPDM blob too short (${blob.length} < ${n})`);
   };
-  need(SPDM_REQUEST_BYTES + 8);
-  if (blob[0] !== 0x11 || blob[1] !== 0xe0) throw new RangeError('not an SPDM 1.1 GET_MEASUREMENTS request');
-  const r = SPDM_REQUEST_BYTES;
-  if (blob[r] !== 0x11 || blob[r + 1] !== 0x60) throw new RangeError('not an SPDM 1.1 MEASUREMENTS response');
+  need(REQUEST_LENGTH + RESPONSE_HEADER_LENGTH);
+  if (blob[0] !== SPDM_VERSION_11 || blob[1] !== GET_MEASUREMENTS) throw new RangeError('not an SPDM 1.1 GET_MEASUREMENTS request');
+  const r = REQUEST_LENGTH;
+  if (blob[r] !== SPDM_VERSION_11 || blob[r + 1] !== MEASUREMENTS) throw new RangeError('not an SPDM 1.1 MEASUREMENTS response');
   const recLen = blob[r + 5]! | (blob[r + 6]! << 8) | (blob[r + 7]! << 16);
-  const nonceOff = r + 8 + recLen;
-  need(nonceOff + 34);
-  const opLen = blob[nonceOff + 32]! | (blob[nonceOff + 33]! << 8);
-  const opOff = nonceOff + 34;
-  need(opOff + opLen + 96);
+  const nonceOff = r + RESPONSE_HEADER_LENGTH + recLen;
+  need(nonceOff + NONCE_LENGTH + 2);
+  const opLen = blob[nonceOff + NONCE_LENGTH]! | (blob[nonceOff + NONCE_LENGTH + 1]! << 8);
+  const opOff = nonceOff + NONCE_LENGTH + 2;
+  need(opOff + opLen + SIGNATURE_LENGTH);
   const opaque = new Map<number, Uint8Array>();
   for (let i = opOff; i + 4 <= opOff + opLen; ) {
     const t = blob[i]! | (blob[i + 1]! << 8);
@@ -128,7 +121,7 @@ export function parseSpdm(blob: Uint8Array): ParsedSpdm {
     opaque.set(t, blob.slice(i + 4, i + 4 + l));
     i += 4 + l;
   }
-  return { requesterNonce: blob.slice(4, 36), opaque, signatureOffset: opOff + opLen };
+  return { requesterNonce: blob.slice(4, 4 + NONCE_LENGTH), opaque, signatureOffset: opOff + opLen };
 }
 
 export function asciiField(b: Uint8Array | undefined): string {
@@ -136,20 +129,19 @@ export function asciiField(b: Uint8Array | undefined): string {
   return new TextDecoder().decode(b).replace(/\0+$/g, '').replace(/\0.*$/s, '').trim();
 }
 
-/** VBIOS text per h100 FACTS §2: raw b0..b7 -> b3.b2.b1.b0.b4 in upper-case hex. */
+/** VBIOS text per h100 FACTS §2: raw b0..b7 -> b3.b2.b1.b0.b4 in upper-case hex; '' when absent or short. */
 export function vbiosText(b: Uint8Array | undefined): string {
   if (!b || b.length < 5) return '';
-  const h = (x: number) => x.toString(16).padStart(2, '0').toUpperCase();
-  return `${h(b[3]!)}.${h(b[2]!)}.${h(b[1]!)}.${h(b[0]!)}.${h(b[4]!)}`;
+  return formatVbiosVersion(b);
 }
 
 /** RIM ids on NVIDIA's RIM service for one GPU's report (h100 FACTS §5). */
 export function rimIdsFor(parsed: ParsedSpdm): { driver: string; vbios: string } {
-  const driver = asciiField(parsed.opaque.get(OPAQUE.DRIVER_VERSION));
-  const project = asciiField(parsed.opaque.get(OPAQUE.PROJECT)).toUpperCase();
-  const projectSku = asciiField(parsed.opaque.get(OPAQUE.PROJECT_SKU)).toUpperCase();
-  const chipSku = asciiField(parsed.opaque.get(OPAQUE.CHIP_SKU)).toUpperCase();
-  const vbios = vbiosText(parsed.opaque.get(OPAQUE.VBIOS_VERSION)).replace(/\./g, '');
+  const driver = asciiField(parsed.opaque.get(OpaqueType.DRIVER_VERSION));
+  const project = asciiField(parsed.opaque.get(OpaqueType.PROJECT)).toUpperCase();
+  const projectSku = asciiField(parsed.opaque.get(OpaqueType.PROJECT_SKU)).toUpperCase();
+  const chipSku = asciiField(parsed.opaque.get(OpaqueType.CHIP_SKU)).toUpperCase();
+  const vbios = vbiosText(parsed.opaque.get(OpaqueType.VBIOS_VERSION)).replace(/\./g, '');
   if (!driver || !project || !projectSku || !chipSku || !vbios) throw new RangeError('the report lacks the opaque fields that name its RIMs');
   return { driver: `NV_GPU_DRIVER_GH100_${driver}`, vbios: `NV_GPU_VBIOS_${project}_${projectSku}_${chipSku}_${vbios}` };
 }

@@ -6,7 +6,9 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { derInt, derIa5, derOctets, derOid, derSeq, tlv } from './der.ts';
-import { concatBytes } from '../../src/core/channel/bytes.ts';
+import { concatBytes } from '../../src/core/bytes.ts';
+import type { TcbParts } from '../../src/core/attest/sevsnp/abi.ts';
+import { readTlv } from '../../src/core/attest/sevsnp/certs.ts';
 
 x509.cryptoProvider.set(globalThis.crypto);
 
@@ -104,13 +106,6 @@ export async function issue(args: {
   });
 }
 
-export interface TcbParts {
-  bl: number;
-  tee: number;
-  snp: number;
-  ucode: number;
-}
-
 /** The VCEK extensions (snp FACTS §4): structVersion, productName, SPLs, hwID (raw 64 octets). */
 export function vcekExtensions(productName: string, tcb: TcbParts, chipId: Uint8Array): x509.Extension[] {
   const P = '1.3.6.1.4.1.3704.1';
@@ -151,20 +146,6 @@ export function pemChain(certs: x509.X509Certificate[]): string {
 
 export { concatBytes, x509 };
 
-/** Reads one DER TLV at `off`: returns header length and total length. */
-function readTlv(b: Uint8Array, off: number): { tag: number; header: number; len: number; end: number } {
-  const tag = b[off]!;
-  let len = b[off + 1]!;
-  let header = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[off + 2 + i]!;
-    header += n;
-  }
-  return { tag, header, len, end: off + header + len };
-}
-
 /**
  * Re-issues `cert` with serial number 0, as AMD's VCEKs and VLEKs have (snp FACTS §4); the
  * generator refuses a zero serial, so the TBS is rewritten here and signed again by `signingKey`.
@@ -172,8 +153,8 @@ function readTlv(b: Uint8Array, off: number): { tag: number; header: number; len
 export async function withZeroSerial(cert: x509.X509Certificate, signingKey: CryptoKey, alg: Algorithm | EcdsaParams): Promise<x509.X509Certificate> {
   const der = new Uint8Array(cert.rawData);
   const outer = readTlv(der, 0);
-  const tbs = readTlv(der, outer.header);
-  const tbsBody = der.subarray(outer.header + tbs.header, tbs.end);
+  const tbs = readTlv(der, outer.start);
+  const tbsBody = der.subarray(tbs.start, tbs.end);
   const version = readTlv(tbsBody, 0);
   if (version.tag !== 0xa0) throw new Error('TBS has no explicit version');
   const serial = readTlv(tbsBody, version.end);

@@ -1,4 +1,4 @@
-import { toB64 } from '../core/channel/bytes.ts';
+import { toBase64 } from '../core/bytes.ts';
 import { ConfidantError } from '../core/errors.ts';
 import type { PageExtract } from '../messaging/page.ts';
 // `?script&iife` names the built content script file; it is injected only on request.
@@ -32,7 +32,7 @@ async function extractPdf(url: string, fallbackTitle: string | undefined): Promi
     if (e instanceof ConfidantError) throw e;
     throw new ConfidantError('E_UNREADABLE_PAGE', `This PDF could not be downloaded for reading: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const pdf = await engine('pdf.extract', { data: toB64(bytes) });
+  const pdf = await engine('pdf.extract', { data: toBase64(bytes) });
   return { url, title: pdf.title || fallbackTitle || url, lang: '', byline: null, text: pdf.text, selection: null };
 }
 

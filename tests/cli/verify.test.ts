@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedEvidence } from '../../gateway/evidence/simulated.ts';
 import { buildBundle } from '../../gateway/attestation.ts';
-import { toHex } from '../../src/core/attest/hex.ts';
+import { toHex } from '../../src/core/bytes.ts';
 import { vectorPath } from '../helpers/vectors.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

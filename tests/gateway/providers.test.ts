@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { ConfigfsSnpProvider } from '../../gateway/evidence/snp.ts';
 import { CommandGpuProvider } from '../../gateway/evidence/gpu.ts';
 import { buildCertTable, CERT_GUIDS, parseCertTable } from '../../gateway/evidence/snp-report.ts';
-import { fromHex } from '../../src/core/channel/bytes.ts';
+import { fromHex } from '../../src/core/bytes.ts';
 import { fakeConfigfs, type FakeConfigfs } from '../helpers/fake-configfs.ts';
 import { PROJECT_ROOT } from '../helpers/processes.ts';
 import { readVector, readVectorText } from '../helpers/vectors.ts';
 
-const report = fromHex(readVectorText('snp/milan-virtee/report_milan.hex').trim());
+const report = fromHex(readVectorText('snp/milan-virtee/report_milan.hex').trim(), 'report_milan.hex');
 const vcekDer = readVector('snp/milan-virtee/vcek_milan.der');
 const chainPem = readVectorText('snp/milan-virtee/cert_chain_milan.pem');
 const pems = chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
@@ -75,7 +75,7 @@ describe('configfs-tsm SNP provider', () => {
 });
 
 describe('GPU evidence command and RIM service', () => {
-  const vectorNonce = fromHex('27a328247bf7935c993341cf587be6f05986ccce4fe7ba2c54100bd616a58f66');
+  const vectorNonce = fromHex('27a328247bf7935c993341cf587be6f05986ccce4fe7ba2c54100bd616a58f66', 'vectorNonce');
   const command = [process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'tests/helpers/fake-gpu-evidence.ts'), '{nonce}', 'sdk-535-sample'];
 
   it('runs the command with the nonce, checks the report answers it, and fetches + caches both RIMs', async () => {

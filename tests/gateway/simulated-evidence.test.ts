@@ -13,7 +13,7 @@ import { gpuNonceFor } from '../../src/core/attest/binding.ts';
 import { defaultSnpPolicy, verifySnp } from '../../src/core/attest/sevsnp/index.ts';
 import { defaultGpuPolicy, verifyGpu } from '../../src/core/attest/nvidia/index.ts';
 import { DEV_ARK_PEM, DEV_ASK_PEM, DEV_NRAS_INTERMEDIATE_SHA256, DEV_NRAS_ISSUER, DEV_NRAS_JWKS, DEV_NVIDIA_DEVICE_ROOT_PEM, DEV_SNP_MEASUREMENT } from '../../src/core/attest/roots/dev/index.ts';
-import { fromHex, toHex, utf8 } from '../../src/core/channel/bytes.ts';
+import { fromHex, toHex, utf8 } from '../../src/core/bytes.ts';
 import { checkSimulatedBundle } from '../helpers/sim-check.ts';
 import { collect } from '../helpers/gateway-fixture.ts';
 import { PROJECT_ROOT, startGateway, type Running } from '../helpers/processes.ts';
@@ -50,7 +50,7 @@ describe('simulated evidence', () => {
 
   it('passes the SEV-SNP verifier with the dev anchor and fails it with the production (AMD) roots', async () => {
     const now = new Date();
-    const dev = await verifySnp(snpInput(bundle), { ...defaultSnpPolicy, measurements: [fromHex(DEV_SNP_MEASUREMENT)] }, { now, roots: devAnchor });
+    const dev = await verifySnp(snpInput(bundle), { ...defaultSnpPolicy, measurements: [fromHex(DEV_SNP_MEASUREMENT, 'DEV_SNP_MEASUREMENT')] }, { now, roots: devAnchor });
     expect(dev.checks.filter((c) => !c.passed).map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
     const prod = await verifySnp(snpInput(bundle), defaultSnpPolicy, { now });
     expect(prod.checks.some((c) => !c.passed)).toBe(true);

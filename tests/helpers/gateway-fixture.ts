@@ -1,7 +1,7 @@
 /** A stand-in upstream plus a real simulated gateway, both child processes, and client helpers. */
 import { attestGateway, type VerifiedChannel } from '../../src/core/channel/client.ts';
 import type { EvidenceBundle } from '../../src/core/attest/bundle.ts';
-import { concatBytes } from '../../src/core/channel/bytes.ts';
+import { concatBytes } from '../../src/core/bytes.ts';
 import { startGateway, startStandIn, type Running } from './processes.ts';
 import { checkSimulatedBundle } from './sim-check.ts';
 

@@ -13,7 +13,7 @@ import { expectedReportData, gpuNonceFor } from '../../src/core/attest/binding.t
 import { DEV_ARK_PEM } from '../../src/core/attest/roots/dev/amd.ts';
 import { DEV_NVIDIA_DEVICE_ROOT_PEM } from '../../src/core/attest/roots/dev/nvidia.ts';
 import { DEV_NRAS_JWKS } from '../../src/core/attest/roots/dev/nras.ts';
-import { bytesEqual, fromB64, sha256, toHex, utf8 } from '../../src/core/channel/bytes.ts';
+import { bytesEqual, fromBase64Lenient, sha256, toHex, utf8 } from '../../src/core/bytes.ts';
 
 x509.cryptoProvider.set(globalThis.crypto);
 
@@ -124,8 +124,8 @@ export async function checkSimulatedBundle(bundle: EvidenceBundle, nonce: Uint8A
     const key = await crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, { name: 'ECDSA', namedCurve: 'P-384' }, false, ['verify']);
     const verifyJws = async (t: string) => {
       const [h, p, s] = t.split('.');
-      const okSig = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-384' }, key, fromB64(s!) as BufferSource, utf8(`${h}.${p}`) as BufferSource);
-      return { okSig, header: JSON.parse(new TextDecoder().decode(fromB64(h!))), claims: JSON.parse(new TextDecoder().decode(fromB64(p!))) };
+      const okSig = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-384' }, key, fromBase64Lenient(s!) as BufferSource, utf8(`${h}.${p}`) as BufferSource);
+      return { okSig, header: JSON.parse(new TextDecoder().decode(fromBase64Lenient(h!))), claims: JSON.parse(new TextDecoder().decode(fromBase64Lenient(p!))) };
     };
     const overall = await verifyJws(ref.eat[0][1]);
     add('nras.overall.signature', overall.okSig && overall.header.kid === jwk.kid && overall.header.alg === 'ES384', 'overall token ES384 under the dev key');

@@ -10,39 +10,12 @@
  *                             || u16be(len(hpkePublicKey)) || hpkePublicKey
  *                             || u16be(len(keyId)) || keyId(UTF-8) || gpuDigest)   (64 bytes)
  */
+import { concatBytes, sha256, sha512, u16be, u32be, utf8 } from '../bytes.ts';
 
-const enc = new TextEncoder();
-const GPU_NONCE_LABEL = enc.encode('confidant/gpu-nonce/v1');
-const REPORT_DATA_LABEL = enc.encode('confidant/report-data/v1');
+const GPU_NONCE_LABEL = utf8('confidant/gpu-nonce/v1');
+const REPORT_DATA_LABEL = utf8('confidant/report-data/v1');
 
 export const CLIENT_NONCE_BYTES = 32;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function u16be(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError(`length ${n} does not fit in 16 bits`);
-  return new Uint8Array([n >>> 8, n & 0xff]);
-}
-
-function u32be(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, false);
-  return b;
-}
-
-async function digest(alg: 'SHA-256' | 'SHA-512', data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(alg, data as BufferSource));
-}
 
 function checkNonce(clientNonce: Uint8Array): void {
   if (clientNonce.length !== CLIENT_NONCE_BYTES) {
@@ -52,7 +25,7 @@ function checkNonce(clientNonce: Uint8Array): void {
 
 export async function gpuNonceFor(clientNonce: Uint8Array): Promise<Uint8Array> {
   checkNonce(clientNonce);
-  return digest('SHA-256', concat([GPU_NONCE_LABEL, clientNonce]));
+  return sha256(concatBytes([GPU_NONCE_LABEL, clientNonce]));
 }
 
 export interface GpuEvidenceBytes {
@@ -65,10 +38,10 @@ export interface GpuEvidenceBytes {
 export async function gpuEvidenceDigest(gpus: readonly GpuEvidenceBytes[]): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (const g of gpus) {
-    const pem = enc.encode(g.certChainPem);
+    const pem = utf8(g.certChainPem);
     parts.push(u32be(g.report.length), g.report, u32be(pem.length), pem);
   }
-  return digest('SHA-256', concat(parts));
+  return sha256(concatBytes(parts));
 }
 
 export async function expectedReportData(args: {
@@ -78,10 +51,9 @@ export async function expectedReportData(args: {
   gpus: readonly GpuEvidenceBytes[];
 }): Promise<Uint8Array> {
   checkNonce(args.clientNonce);
-  const keyId = enc.encode(args.keyId);
+  const keyId = utf8(args.keyId);
   const gpuDigest = await gpuEvidenceDigest(args.gpus);
-  return digest(
-    'SHA-512',
-    concat([REPORT_DATA_LABEL, args.clientNonce, u16be(args.hpkePublicKey.length), args.hpkePublicKey, u16be(keyId.length), keyId, gpuDigest]),
+  return sha512(
+    concatBytes([REPORT_DATA_LABEL, args.clientNonce, u16be(args.hpkePublicKey.length), args.hpkePublicKey, u16be(keyId.length), keyId, gpuDigest]),
   );
 }

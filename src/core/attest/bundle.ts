@@ -7,12 +7,12 @@
  * (§5, unpadded) as in the request URL; certificates are PEM text; times are ISO 8601 UTC.
  */
 import { ParseError } from '../errors.ts';
-import { fromB64 } from '../channel/bytes.ts';
+import { fromBase64Lenient } from '../bytes.ts';
 import { AEAD_ID, KDF_ID, KEM_ID, KEY_ID_PATTERN, PUBLIC_KEY_BYTES, SUITE_NAME } from '../channel/suite.ts';
 import { CLIENT_NONCE_BYTES } from './binding.ts';
+import { REPORT_SIZE } from './sevsnp/abi.ts';
 
 export const BUNDLE_VERSION = 1;
-export const SNP_REPORT_BYTES = 0x4a0;
 
 /** One GPU's evidence as the driver returns it. */
 export interface GpuEvidenceJson {
@@ -89,7 +89,7 @@ function str(x: unknown, field: string): string {
 function b64(x: unknown, field: string, size?: number): Uint8Array {
   let out: Uint8Array;
   try {
-    out = fromB64(str(x, field));
+    out = fromBase64Lenient(str(x, field));
   } catch (e) {
     if (e instanceof ParseError) throw e;
     throw new ParseError(field, (e as Error).message);
@@ -121,7 +121,7 @@ export function parseBundle(input: unknown): EvidenceBundle {
   const keyId = str(ch.keyId, 'channel.keyId');
   if (!KEY_ID_PATTERN.test(keyId)) throw new ParseError('channel.keyId', 'must match [A-Za-z0-9_-]{1,64}');
   const snp = obj(b.snp, 'snp');
-  const snpReport = b64(snp.report, 'snp.report', SNP_REPORT_BYTES);
+  const snpReport = b64(snp.report, 'snp.report', REPORT_SIZE);
   if (!(snp.product === null || typeof snp.product === 'string')) throw new ParseError('snp.product', 'must be a string or null');
   str(snp.vcek, 'snp.vcek');
   str(snp.certChain, 'snp.certChain');

@@ -24,7 +24,7 @@ import { expectedReportData, gpuNonceFor } from './binding.ts';
 import type { GpuEvidenceBytes } from './binding.ts';
 import { parseBundle } from './bundle.ts';
 import type { EvidenceBundle } from './bundle.ts';
-import { bytesEqual, toHex } from './hex.ts';
+import { bytesEqual, toHex } from '../bytes.ts';
 import { NRAS_ISSUER } from './nvidia/nras.ts';
 import { defaultGpuPolicy, verifyGpu } from './nvidia/index.ts';
 import type { GpuClaims, GpuPolicy } from './nvidia/index.ts';

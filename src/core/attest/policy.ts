@@ -35,7 +35,7 @@
  * development ones are added by verifyEvidence only when `allowSimulated` is true.
  */
 import { ParseError } from '../errors.ts';
-import { fromHex } from './hex.ts';
+import { fromHex } from '../bytes.ts';
 import { parseGpuPolicy } from './nvidia/policy.ts';
 import type { GpuPolicy } from './nvidia/policy.ts';
 import { PRODUCTS, isProduct } from './sevsnp/abi.ts';

@@ -8,8 +8,9 @@
 import { ConfidantError, type ErrorCode } from '../errors.ts';
 import { expectedReportData } from '../attest/binding.ts';
 import { parseBundle, type EvidenceBundle } from '../attest/bundle.ts';
+import { OFFSET, REPORT_DATA_SIZE } from '../attest/sevsnp/abi.ts';
 import type { Check } from '../attest/types.ts';
-import { bytesEqual, fromUtf8, randomBytes, toB64url, toHex } from './bytes.ts';
+import { bytesEqual, fromUtf8, randomBytes, toBase64Url, toHex } from '../bytes.ts';
 import { FrameOpener, type OpenedFrame } from './frames.ts';
 import { sealRequest, type ChatRequestBody } from './request.ts';
 import { FRAME_DATA, FRAME_END, REQUEST_CONTENT_TYPE, STREAM_CONTENT_TYPE } from './suite.ts';
@@ -36,8 +37,6 @@ export interface VerifiedChannel {
 }
 
 const issued = new WeakSet<object>();
-const REPORT_DATA_OFFSET = 0x50;
-const REPORT_DATA_BYTES = 64;
 
 function normaliseUrl(u: string): string {
   const url = new URL(u);
@@ -67,7 +66,7 @@ export async function channelFromVerdict(
     throw new ConfidantError('E_NOT_ATTESTED', 'The bundle answers another nonce.', { got: toHex(bundle.nonce), want: toHex(opts.nonce) });
   }
   const want = await expectedReportData({ clientNonce: opts.nonce, hpkePublicKey: bundle.publicKey, keyId: bundle.keyId, gpus: bundle.gpus });
-  const got = bundle.snpReport.subarray(REPORT_DATA_OFFSET, REPORT_DATA_OFFSET + REPORT_DATA_BYTES);
+  const got = bundle.snpReport.subarray(OFFSET.REPORT_DATA, OFFSET.REPORT_DATA + REPORT_DATA_SIZE);
   if (!bytesEqual(got, want)) {
     throw new ConfidantError('E_NOT_ATTESTED', 'REPORT_DATA does not bind this channel key and nonce.', { field: 'REPORT_DATA', got: toHex(got), want: toHex(want) });
   }
@@ -95,7 +94,7 @@ export interface FetchOptions {
 /** GET /v1/attestation with a fresh nonce (or the given one); returns the parsed bundle. */
 export async function fetchBundle(gatewayUrl: string, nonce: Uint8Array, opts: FetchOptions = {}): Promise<EvidenceBundle> {
   const f = opts.fetch ?? fetch;
-  const url = `${normaliseUrl(gatewayUrl)}/v1/attestation?nonce=${toB64url(nonce)}`;
+  const url = `${normaliseUrl(gatewayUrl)}/v1/attestation?nonce=${toBase64Url(nonce)}`;
   const res = await doFetch(f, url, { method: 'GET', headers: { accept: 'application/json' }, signal: opts.signal });
   if (!res.ok) throw await errorFromResponse(res);
   let json: unknown;

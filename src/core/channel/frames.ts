@@ -13,7 +13,7 @@
  * a frame from another request) is E_CHANNEL.
  */
 import { ConfidantError } from '../errors.ts';
-import { concatBytes, u32be, u64be, utf8 } from './bytes.ts';
+import { concatBytes, u32be, u64be, utf8 } from '../bytes.ts';
 import { FRAME_DATA, FRAME_END, FRAME_ERROR, MAX_FRAME_BYTES, RESPONSE_AAD_PREFIX } from './suite.ts';
 
 export type FrameType = typeof FRAME_DATA | typeof FRAME_END | typeof FRAME_ERROR;

@@ -10,7 +10,7 @@
  */
 import type { RecipientContext } from '@hpke/core';
 import { ConfidantError } from '../errors.ts';
-import { concatBytes, sha256, u16be, utf8 } from './bytes.ts';
+import { concatBytes, sha256, u16be, utf8 } from '../bytes.ts';
 import { importStreamKeys, type StreamKeys } from './frames.ts';
 import { channelSuite, ENC_BYTES, EXPORT_KEY_LABEL, EXPORT_NONCE_LABEL, hpkeInfo, KEY_ID_PATTERN, REQUEST_VERSION } from './suite.ts';
 

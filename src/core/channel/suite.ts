@@ -8,7 +8,7 @@
  */
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';
-import { concatBytes, utf8 } from './bytes.ts';
+import { concatBytes, utf8 } from '../bytes.ts';
 
 export const KEM_ID = 0x647a;
 export const KDF_ID = 0x0001;

@@ -44,7 +44,7 @@
  * zero IV is used with this one constant only; seal.ts uses random IVs.
  */
 import { ConfidantError, ParseError } from '../errors.ts';
-import { fromB64, randomBytes, toB64url, utf8 } from '../channel/bytes.ts';
+import { fromBase64Lenient, randomBytes, toBase64Url, utf8 } from '../bytes.ts';
 
 export const KEY_RECORD_FORMAT = 'confidant-key-record';
 export const KEY_RECORD_VERSION = 1;
@@ -87,7 +87,7 @@ export async function generateDeviceKey(): Promise<CryptoKey> {
 /** The key check value of a data key, base64url (see the header comment). */
 export async function keyCheckValue(dataKey: CryptoKey): Promise<string> {
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(KCV_IV) }, dataKey, buf(KCV_PLAINTEXT));
-  return toB64url(new Uint8Array(ct));
+  return toBase64Url(new Uint8Array(ct));
 }
 
 /**
@@ -113,7 +113,7 @@ export async function unwrapDataKey(record: unknown, unlock: KeySource, opts: { 
   const r = parseKeyRecord(record); // a copy, taken before the first await
   checkSource(unlock, 'unlock');
   const kek = await kekFor(r, unlock);
-  const wrapped = fromB64(r.wrappedKey);
+  const wrapped = fromBase64Lenient(r.wrappedKey);
   let key: CryptoKey;
   try {
     key = await crypto.subtle.unwrapKey(
@@ -162,16 +162,16 @@ async function wrapDataKey(dataKey: CryptoKey, lock: KeySource): Promise<KeyReco
   let kek: CryptoKey;
   if ('passphrase' in lock) {
     const iterations = lock.iterations ?? PBKDF2_MIN_ITERATIONS;
-    kdf = { name: 'PBKDF2', hash: 'SHA-256', iterations, salt: toB64url(randomBytes(SALT_BYTES)) };
+    kdf = { name: 'PBKDF2', hash: 'SHA-256', iterations, salt: toBase64Url(randomBytes(SALT_BYTES)) };
     kek = await derivePassphraseKek(lock.passphrase, kdf);
   } else {
     kdf = { name: 'device' };
     kek = lock.deviceKey;
   }
-  const wrap: Wrap = kek.algorithm.name === 'AES-KW' ? { name: 'AES-KW' } : { name: 'AES-GCM', iv: toB64url(randomBytes(IV_BYTES)) };
+  const wrap: Wrap = kek.algorithm.name === 'AES-KW' ? { name: 'AES-KW' } : { name: 'AES-GCM', iv: toBase64Url(randomBytes(IV_BYTES)) };
   const partial = { format: KEY_RECORD_FORMAT, version: KEY_RECORD_VERSION, kdf, wrap, keyCheck } as const;
   const wrapped = await crypto.subtle.wrapKey('raw', dataKey, kek, wrapParams({ ...partial, wrappedKey: '' }));
-  return { ...partial, wrappedKey: toB64url(new Uint8Array(wrapped)) };
+  return { ...partial, wrappedKey: toBase64Url(new Uint8Array(wrapped)) };
 }
 
 function wrapParams(r: KeyRecord): AlgorithmIdentifier | AesGcmParams {
@@ -179,7 +179,7 @@ function wrapParams(r: KeyRecord): AlgorithmIdentifier | AesGcmParams {
   const kdfLabel = r.kdf.name === 'PBKDF2' ? `pbkdf2-sha256|${r.kdf.iterations}|${r.kdf.salt}` : 'device';
   return {
     name: 'AES-GCM',
-    iv: buf(fromB64(r.wrap.iv)),
+    iv: buf(fromBase64Lenient(r.wrap.iv)),
     additionalData: buf(utf8(`confidant/key-record/v1|${kdfLabel}|${r.keyCheck}`)),
   };
 }
@@ -203,7 +203,7 @@ async function derivePassphraseKek(passphrase: string, kdf: Extract<Kdf, { name:
   // NFC so that the same passphrase typed on another keyboard or OS gives the same bytes.
   const base = await crypto.subtle.importKey('raw', buf(utf8(passphrase.normalize('NFC'))), 'PBKDF2', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: buf(fromB64(kdf.salt)), iterations: kdf.iterations },
+    { name: 'PBKDF2', hash: 'SHA-256', salt: buf(fromBase64Lenient(kdf.salt)), iterations: kdf.iterations },
     base,
     { name: 'AES-GCM', length: 256 },
     false,
@@ -242,11 +242,11 @@ function b64Field(x: unknown, field: string, bytes?: number): string {
   if (typeof x !== 'string') throw new ParseError(field, 'must be a base64url string');
   let b: Uint8Array;
   try {
-    b = fromB64(x);
+    b = fromBase64Lenient(x);
   } catch (e) {
     throw new ParseError(field, (e as Error).message);
   }
-  if (toB64url(b) !== x) throw new ParseError(field, 'must be unpadded base64url (RFC 4648 section 5)');
+  if (toBase64Url(b) !== x) throw new ParseError(field, 'must be unpadded base64url (RFC 4648 section 5)');
   if (bytes !== undefined && b.length !== bytes) throw new ParseError(field, `got ${b.length} bytes, want ${bytes}`);
   return x;
 }

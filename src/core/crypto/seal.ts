@@ -24,7 +24,7 @@
  * in one call instead of 10k calls.
  */
 import { ConfidantError } from '../errors.ts';
-import { randomBytes, utf8, fromUtf8 } from '../channel/bytes.ts';
+import { randomBytes, utf8, fromUtf8 } from '../bytes.ts';
 
 export const SEAL_VERSION = 0x01;
 const IV_BYTES = 12;

@@ -14,7 +14,7 @@ import { gpuNonceFor } from '../../../src/core/attest/binding.ts';
 import { DEV_ROOTS, NRAS_JWKS_URL, PRODUCTION_ROOTS, verifyEvidence } from '../../../src/core/attest/evidence.ts';
 import { PRODUCTION_POLICY, parsePolicy } from '../../../src/core/attest/policy.ts';
 import type { Policy } from '../../../src/core/attest/policy.ts';
-import { fromHex, toHex } from '../../../src/core/attest/hex.ts';
+import { fromHex, toHex } from '../../../src/core/bytes.ts';
 import { parseReportHex as parseGpuReportHex } from '../../../src/core/attest/nvidia/index.ts';
 import { DEV_NRAS_JWKS, DEV_SNP_MEASUREMENT } from '../../../src/core/attest/roots/dev/index.ts';
 import { ParseError } from '../../../src/core/errors.ts';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRODUCTION_POLICY, PRODUCTION_POLICY_JSON, parsePolicy } from '../../../src/core/attest/policy.ts';
 import { defaultGpuPolicy } from '../../../src/core/attest/nvidia/index.ts';
-import { toHex } from '../../../src/core/attest/hex.ts';
+import { toHex } from '../../../src/core/bytes.ts';
 import { ParseError } from '../../../src/core/errors.ts';
 
 const M1 = 'aa'.repeat(48);

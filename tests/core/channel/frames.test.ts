@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameOpener, FrameSealer } from '../../../src/core/channel/frames.ts';
 import { openRequest, parseEnvelope, sealRequest } from '../../../src/core/channel/request.ts';
 import { channelSuite, FRAME_DATA, FRAME_END } from '../../../src/core/channel/suite.ts';
-import { concatBytes, utf8 } from '../../../src/core/channel/bytes.ts';
+import { concatBytes, utf8 } from '../../../src/core/bytes.ts';
 import { ConfidantError } from '../../../src/core/errors.ts';
 
 async function keyPair() {

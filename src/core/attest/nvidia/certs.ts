@@ -16,7 +16,7 @@
  */
 import { ConfidantError, ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
-import { bytesEqual, fromBase64, toHex } from './bytes.ts';
+import { bytesEqual, fromBase64, sha256, toHex } from '../../bytes.ts';
 import {
   type DerElement,
   TAG_BIT_STRING,
@@ -332,7 +332,7 @@ export function parsePemChain(field: string, text: string): Uint8Array[] {
     const gap = text.slice(last, m.index);
     if (/\S/.test(gap)) throw new ParseError(field, `unexpected text at offset ${last + gap.search(/\S/)} outside a PEM block`);
     const body = m[1]!.replace(/[ \t\r\n]+/g, '');
-    const der = fromBase64(`${field}[${out.length}]`, body);
+    const der = fromBase64(body, `${field}[${out.length}]`);
     if (der.length === 0) throw new ParseError(`${field}[${out.length}]`, 'empty PEM block');
     out.push(der);
     if (out.length > MAX_CERTS) throw new ParseError(field, `more than ${MAX_CERTS} certificates`);
@@ -515,5 +515,5 @@ export async function checkChain(certs: readonly Cert[], rules: ChainRules): Pro
 
 /** Hex SHA-256 of a certificate's DER, for pins and messages. */
 export async function certSha256Hex(c: Cert): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', c.der as BufferSource)));
+  return toHex(await sha256(c.der));
 }

@@ -8,7 +8,7 @@
  * X.509), and every element lies inside its parent. Violations throw ParseError naming `field`.
  */
 import { ParseError } from '../../errors.ts';
-import { hexByte } from './bytes.ts';
+import { hexByte } from '../../bytes.ts';
 
 export const TAG_BOOLEAN = 0x01;
 export const TAG_INTEGER = 0x02;

@@ -14,7 +14,7 @@
  */
 import { ConfidantError, ParseError } from '../../errors.ts';
 import type { AttestOptions, Check } from '../types.ts';
-import { toHex } from './bytes.ts';
+import { toHex } from '../../bytes.ts';
 import { type Cert, parsePemCerts } from './certs.ts';
 import { type NrasEat, checkNrasClaims, parseNrasToken, verifyNrasSignatures } from './nras.ts';
 import { type GpuPolicy, defaultGpuPolicy } from './policy.ts';

@@ -17,12 +17,18 @@
  */
 import { ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
-import { bytesEqual, describe, fromBase64, fromBase64Url, sha256, toHex } from './bytes.ts';
+import { bytesEqual, fromBase64, fromBase64Url, sha256, toHex } from '../../bytes.ts';
 import { type Cert, KeyUsage, checkSignedBy, certSha256Hex, importP384, parseCert, verifyP384 } from './certs.ts';
 import { TAG_BIT_STRING, TAG_SEQUENCE, readChildren, readWhole } from './der.ts';
 
 export const NRAS_ISSUER = 'https://nras.attestation.nvidia.com';
 export const MAX_NRAS_CHARS = 256 * 1024;
+
+/** A short, safe rendering of untrusted text for error messages. */
+function describe(s: string, max = 40): string {
+  const t = s.length > max ? `${s.slice(0, max)}…` : s;
+  return `${JSON.stringify(t)} (${s.length} chars)`;
+}
 
 export interface Jws {
   compact: string;
@@ -57,12 +63,12 @@ export function parseJws(field: string, compact: unknown): Jws {
   const parts = compact.split('.');
   if (parts.length !== 3) throw new ParseError(field, `got ${parts.length} dot-separated parts, want 3 (header.payload.signature)`);
   const [h, p, s] = parts as [string, string, string];
-  const header = jsonObject(`${field}.header`, fromBase64Url(`${field}.header`, h));
+  const header = jsonObject(`${field}.header`, fromBase64Url(h, `${field}.header`));
   if (header.alg !== 'ES384') throw new ParseError(`${field}.header.alg`, `got ${JSON.stringify(header.alg)}, want "ES384"`);
   if ('crit' in header) throw new ParseError(`${field}.header.crit`, 'critical header extensions are not supported');
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw new ParseError(`${field}.header.kid`, `got ${JSON.stringify(header.kid)}, want a key id`);
-  const payload = jsonObject(`${field}.payload`, fromBase64Url(`${field}.payload`, p));
-  const signature = fromBase64Url(`${field}.signature`, s);
+  const payload = jsonObject(`${field}.payload`, fromBase64Url(p, `${field}.payload`));
+  const signature = fromBase64Url(s, `${field}.signature`);
   if (signature.length !== 96) throw new ParseError(`${field}.signature`, `got ${signature.length} bytes, want 96 (ES384 r‖s)`);
   return { compact, kid: header.kid, alg: 'ES384', payload, signingInput: new TextEncoder().encode(`${h}.${p}`), signature };
 }
@@ -146,8 +152,8 @@ export async function resolveNrasKey(kid: string, jwks: unknown, opts: NrasVerif
   if (jwk.crv !== 'P-384') shapeProblems.push(`crv: got ${JSON.stringify(jwk.crv)}, want "P-384"`);
   let point: Uint8Array | null = null;
   try {
-    const x = fromBase64Url('jwk.x', String(jwk.x));
-    const y = fromBase64Url('jwk.y', String(jwk.y));
+    const x = fromBase64Url(String(jwk.x), 'jwk.x');
+    const y = fromBase64Url(String(jwk.y), 'jwk.y');
     if (x.length !== 48 || y.length !== 48) shapeProblems.push(`x/y: got ${x.length}/${y.length} bytes, want 48/48`);
     else point = new Uint8Array([4, ...x, ...y]);
   } catch (e) {
@@ -162,8 +168,8 @@ export async function resolveNrasKey(kid: string, jwks: unknown, opts: NrasVerif
     chainProblems.push(`x5c: got ${Array.isArray(jwk.x5c) ? jwk.x5c.length : 'no'} certificates, want at least 2 (leaf, pinned intermediate)`);
   } else {
     try {
-      leaf = parseCert('jwk.x5c[0]', fromBase64('jwk.x5c[0]', String(jwk.x5c[0])));
-      inter = parseCert('jwk.x5c[1]', fromBase64('jwk.x5c[1]', String(jwk.x5c[1])));
+      leaf = parseCert('jwk.x5c[0]', fromBase64(String(jwk.x5c[0]), 'jwk.x5c[0]'));
+      inter = parseCert('jwk.x5c[1]', fromBase64(String(jwk.x5c[1]), 'jwk.x5c[1]'));
     } catch (e) {
       chainProblems.push(e instanceof Error ? e.message : String(e));
     }

@@ -19,7 +19,7 @@
  */
 import { ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
-import { bytesEqual, fromBase64, sha384, toHex } from './bytes.ts';
+import { bytesEqual, fromBase64, sha384, toHex } from '../../bytes.ts';
 import { type Cert, OID_ECDSA_SHA384, checkChain, importP384, parseCert, verifyP384 } from './certs.ts';
 import { type XElement, attr, canonicalizeDocument, canonicalizeSubtree, childElements, parseXml, textOf, walk } from './xml.ts';
 
@@ -79,7 +79,7 @@ function algorithm(field: string, el: XElement, want: string): void {
 }
 
 function b64Text(field: string, el: XElement): Uint8Array {
-  return fromBase64(field, textOf(el).replace(/[ \t\r\n]+/g, ''));
+  return fromBase64(textOf(el).replace(/[ \t\r\n]+/g, ''), field);
 }
 
 function intAttr(field: string, el: XElement, name: string, min: number, max: number): number {

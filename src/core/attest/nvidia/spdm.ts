@@ -28,7 +28,7 @@
  * ParseError, so an oversized or concatenated blob is never silently accepted.
  */
 import { ParseError } from '../../errors.ts';
-import { hexByte, toHex } from './bytes.ts';
+import { hexByte, toHex } from '../../bytes.ts';
 
 export const SPDM_VERSION_11 = 0x11;
 export const GET_MEASUREMENTS = 0xe0;

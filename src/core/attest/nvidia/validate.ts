@@ -12,7 +12,7 @@
  * - each RIM's colloquialVersion must equal the report's driver / VBIOS version.
  */
 import type { Check } from '../types.ts';
-import { bytesEqual, toHex } from './bytes.ts';
+import { bytesEqual, toHex } from '../../bytes.ts';
 import { type GpuPolicy, type VersionRule, compareVersions } from './policy.ts';
 import type { Rim } from './rim.ts';
 import { STATUS_DISABLED, type SpdmEvidence } from './spdm.ts';

@@ -11,7 +11,7 @@
  * TCG DICE TcbInfo extension 2.23.133.5.4.1); RFC 5280 for the chain.
  */
 import type { Check } from '../types.ts';
-import { toHex } from './bytes.ts';
+import { toHex } from '../../bytes.ts';
 import { type Cert, OID_ECDSA_SHA384, checkChain, importP384, verifyP384 } from './certs.ts';
 import { TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_UTF8_STRING, decodeOid, expectTag, readChildren, readWhole } from './der.ts';
 import type { SpdmEvidence } from './spdm.ts';

@@ -14,7 +14,7 @@
  * genuine report is acceptable (validate.ts).
  */
 import { ParseError } from '../../errors.ts';
-import { fromHex, hexInt, isAllZero, toHex } from '../hex.ts';
+import { fromHex, hexInt, isAllZero, toHex } from '../../bytes.ts';
 
 /** Size of the report in bytes (Table 23). */
 export const REPORT_SIZE = 0x4a0;

@@ -9,6 +9,7 @@
  *
  * What this module does not do: decide whether anything is trusted (verify.ts).
  */
+import { toHex } from '../../bytes.ts';
 import { ParseError } from '../../errors.ts';
 import { X509Certificate, X509Crl } from '../x509.ts';
 import type { HashedAlgorithm } from '../x509.ts';
@@ -235,9 +236,7 @@ const OID_MGF1 = '2a864886f70d010108'; // 1.2.840.113549.1.1.8
 const OID_SHA384 = '608648016503040202'; // 2.16.840.1.101.3.4.2.2
 
 function hexOf(b: Uint8Array, t: Tlv): string {
-  let s = '';
-  for (let i = t.start; i < t.end; i++) s += b[i]!.toString(16).padStart(2, '0');
-  return s;
+  return toHex(b.subarray(t.start, t.end));
 }
 
 /** The TLVs directly inside `t`, which must fill it exactly. */

@@ -8,7 +8,7 @@
  */
 import { ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
-import { hexInt, toHex } from '../hex.ts';
+import { hexInt, toHex } from '../../bytes.ts';
 import { decodeTcb, parseReport, tcbHex } from './abi.ts';
 import type { Product, SnpReport, TcbParts } from './abi.ts';
 import { parseCertificate, parseCertificateChain, parseCrl } from './certs.ts';

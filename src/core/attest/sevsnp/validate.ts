@@ -6,7 +6,7 @@
  * It checks no signature and no certificate: run it on a report verify.ts has accepted.
  */
 import type { Check } from '../types.ts';
-import { bytesEqual, hexInt, toHex } from '../hex.ts';
+import { bytesEqual, hexInt, toHex } from '../../bytes.ts';
 import { decodeTcb, tcbHex } from './abi.ts';
 import type { Product, SnpReport, TcbParts } from './abi.ts';
 import type { CrlPolicy } from './verify.ts';

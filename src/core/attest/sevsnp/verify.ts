@@ -18,7 +18,7 @@
  */
 import { ConfidantError } from '../../errors.ts';
 import type { AttestOptions, Check } from '../types.ts';
-import { bytesEqual, isAllZero, toHex } from '../hex.ts';
+import { bytesEqual, isAllZero, sha256, toHex } from '../../bytes.ts';
 import { X509Certificate } from '../x509.ts';
 import type { X509Crl } from '../x509.ts';
 import { decodeTcb, reportProduct, signatureP1363, signedBytes, tcbHex, tcbLayoutProduct } from './abi.ts';
@@ -97,7 +97,7 @@ const digestMemo = new WeakMap<object, Promise<string>>();
 function derKey(x: X509Certificate | X509Crl): Promise<string> {
   let p = digestMemo.get(x);
   if (!p) {
-    p = crypto.subtle.digest('SHA-256', x.rawData).then((d) => toHex(new Uint8Array(d)));
+    p = sha256(new Uint8Array(x.rawData)).then(toHex);
     digestMemo.set(x, p);
   }
   return p;

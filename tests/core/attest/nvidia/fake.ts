@@ -8,6 +8,7 @@
 import '../../../../src/core/attest/x509.ts';
 import * as x509 from '@peculiar/x509';
 import { parseSpdmEvidence } from '../../../../src/core/attest/nvidia/index.ts';
+import { derInt, derOctets, derOid, derSeq } from '../../../../gateway/evidence/der.ts';
 
 const EC: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-384' };
 const SIG = { name: 'ECDSA', hash: 'SHA-384' } as const;
@@ -35,11 +36,7 @@ const gen = async (): Promise<CryptoKeyPair> => (await crypto.subtle.generateKey
 
 /** DER of SEQUENCE { INTEGER 1, SEQUENCE { OID sha384, OCTET STRING fwid } }, the shape NVIDIA's TcbInfo value ends with. */
 export function tcbInfo(fwid: Uint8Array): Uint8Array {
-  const oid = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
-  const inner = [...oid, 0x04, fwid.length, ...fwid];
-  const fw = [0x30, inner.length, ...inner];
-  const body = [0x02, 0x01, 0x01, ...fw];
-  return new Uint8Array([0x30, body.length, ...body]);
+  return derSeq(derInt(1), derSeq(derOid('2.16.840.1.101.3.4.2.2'), derOctets(fwid)));
 }
 
 export async function makeFakeGpuChain(o: FakeChainOptions = {}): Promise<FakeGpuChain> {

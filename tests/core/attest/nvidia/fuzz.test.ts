@@ -25,7 +25,8 @@ import {
   verifyRim,
 } from '../../../../src/core/attest/nvidia/index.ts';
 import { NRAS_ISSUER } from '../../../../src/core/attest/nvidia/nras.ts';
-import { RIM_TIME, agplNras, h100Vectors, hex, prng, rimText } from './h100.ts';
+import { mulberry32 } from '../../../helpers/prng.ts';
+import { RIM_TIME, agplNras, h100Vectors, hex, rimText } from './h100.ts';
 
 const vectors = h100Vectors();
 const deviceRoots = parsePemCerts('root', NVIDIA_DEVICE_ROOT_PEM);
@@ -90,7 +91,7 @@ describe('fuzz', () => {
     let passes = 0;
     let parseErrors = 0;
     for (const [vi, v] of vectors.entries()) {
-      const r = prng(1000 + vi);
+      const r = mulberry32(1000 + vi);
       const leaf = parsePemCerts('c', v.certChainPem)[0]!;
       const original = parseSpdmEvidence(v.report);
       for (let i = 0; i < 500; i++) {
@@ -116,7 +117,7 @@ describe('fuzz', () => {
   });
 
   it('certificate chains: 400 mutations of DER and PEM text never pass', async () => {
-    const r = prng(2000);
+    const r = mulberry32(2000);
     for (let i = 0; i < 400; i++) {
       const v = vectors[i % vectors.length]!;
       const ders = parsePemChain('c', v.certChainPem);
@@ -142,7 +143,7 @@ describe('fuzz', () => {
   });
 
   it('verifyGpu end to end: 200 mixed mutations', async () => {
-    const r = prng(3000);
+    const r = mulberry32(3000);
     for (let i = 0; i < 200; i++) {
       const v = vectors[i % vectors.length]!;
       const report = i % 2 ? mutateBytes(r, v.report) : v.report;
@@ -161,7 +162,7 @@ describe('fuzz', () => {
   });
 
   it('RIMs: 80 text mutations never pass unless the canonical signed content is unchanged', async () => {
-    const r = prng(4000);
+    const r = mulberry32(4000);
     const texts = [rimText.driver550_144_03(), rimText.vbios535()];
     const originals = texts.map((t) => parseRim(t));
     for (let i = 0; i < 80; i++) {
@@ -182,7 +183,7 @@ describe('fuzz', () => {
   });
 
   it('NRAS tokens: 300 text mutations never pass unless the signed tokens are unchanged', async () => {
-    const r = prng(5000);
+    const r = mulberry32(5000);
     const text = agplNras.token();
     const original = parseNrasToken(text);
     const jwks = agplNras.jwks();

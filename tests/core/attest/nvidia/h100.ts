@@ -134,18 +134,6 @@ export const nvtrustNras = {
 /** A fixed time at which every device chain and both RIM signing chains are valid. */
 export const RIM_TIME = new Date('2025-01-01T00:00:00Z');
 
-/** Deterministic PRNG (mulberry32) for tables of sampled positions and fuzzing. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function flipBit(b: Uint8Array, byte: number, bit = 0): Uint8Array {
   const c = b.slice();
   c[byte]! ^= 1 << bit;

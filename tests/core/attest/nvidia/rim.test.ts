@@ -3,20 +3,11 @@ import { ParseError } from '../../../../src/core/errors.ts';
 import type { Check } from '../../../../src/core/attest/types.ts';
 import { NVIDIA_DEVICE_ROOT_PEM, NVIDIA_RIM_ROOT_PEM, parsePemCerts, parseRim, verifyRim } from '../../../../src/core/attest/nvidia/index.ts';
 import { canonicalizeDocument, canonicalizeSubtree, childElements, parseXml } from '../../../../src/core/attest/nvidia/xml.ts';
+import { parseError } from '../helpers.ts';
 import { RIM_TIME, rimText } from './h100.ts';
 
 const rimRoots = parsePemCerts('root', NVIDIA_RIM_ROOT_PEM);
 const failed = (checks: Check[]) => checks.filter((c) => !c.passed).map((c) => c.id);
-
-function parseError(f: () => unknown): ParseError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
 
 describe('Canonical XML 1.1 (expected outputs produced by libxml2 2.9.14 `xmllint --c14n11`)', () => {
   const cases: [string, string, string][] = [

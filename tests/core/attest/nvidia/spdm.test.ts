@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfidantError, ParseError } from '../../../../src/core/errors.ts';
+import { ConfidantError } from '../../../../src/core/errors.ts';
 import {
   MAX_REPORT_BYTES,
   MAX_TRAILING_ZERO_BYTES,
@@ -8,20 +8,11 @@ import {
   parseReportHex,
   parseSpdmEvidence,
 } from '../../../../src/core/attest/nvidia/index.ts';
+import { parseError } from '../helpers.ts';
 import { h100Vectors, hex } from './h100.ts';
 
 const vectors = h100Vectors();
 const nvtrust = vectors.find((v) => v.name === 'nvtrust-sample')!.report;
-
-function parseError(f: () => unknown): ParseError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
 
 function set(b: Uint8Array, at: number, ...bytes: number[]): Uint8Array {
   const c = b.slice();

@@ -19,7 +19,8 @@ import {
 } from '../../../../src/core/attest/nvidia/index.ts';
 import { KeyUsage } from '../../../../src/core/attest/nvidia/certs.ts';
 import { FAKE_NOW, makeFakeGpuChain, resign } from './fake.ts';
-import { RIM_TIME, agplNras, flipBit, h100Vectors, nvtrustNras, prng, rimText } from './h100.ts';
+import { mulberry32 } from '../../../helpers/prng.ts';
+import { RIM_TIME, agplNras, flipBit, h100Vectors, nvtrustNras, rimText } from './h100.ts';
 
 const vectors = h100Vectors();
 const byName = (n: string) => vectors.find((v) => v.name === n)!;
@@ -94,7 +95,7 @@ describe('verifyGpuReport on the real H100 vectors', () => {
 });
 
 describe('a flipped bit anywhere in the signed bytes fails gpu.spdm.signature', () => {
-  const rnd = prng(7);
+  const rnd = mulberry32(7);
   const cases: [string, string, number][] = [];
   for (const v of vectors) {
     const ev = parseSpdmEvidence(v.report);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParseError } from '../../../../src/core/errors.ts';
-import { toHex } from '../../../../src/core/attest/hex.ts';
+import { toHex } from '../../../../src/core/bytes.ts';
 import {
   OFFSET,
   REPORT_SIZE,
@@ -18,16 +17,7 @@ import {
 import { readVectorText } from '../../../helpers/vectors.ts';
 import { VECTORS, vector } from './fixtures.ts';
 import { putLE } from './fake.ts';
-
-function parseError(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParseError);
-    return e as ParseError;
-  }
-  throw new Error('expected a ParseError');
-}
+import { parseError } from '../helpers.ts';
 
 describe('parseReport: every vector, every FACTS.md value', () => {
   it.each(VECTORS)('$name', (v) => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import '../../../../src/core/attest/x509.ts';
 import { SubjectAlternativeNameExtension, X509Certificate } from '@peculiar/x509';
 import { REPORT_SIZE, defaultSnpPolicy, parseReport, verifySnp } from '../../../../src/core/attest/sevsnp/index.ts';
-import { toHex } from '../../../../src/core/attest/hex.ts';
+import { toHex } from '../../../../src/core/bytes.ts';
 import { readVector, readVectorText } from '../../../helpers/vectors.ts';
 import { vector } from './fixtures.ts';
 

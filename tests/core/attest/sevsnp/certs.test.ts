@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as amd from '../../../../src/core/attest/roots/amd/index.ts';
 import { AMD_TRUST_ANCHORS, trustAnchorProblems } from '../../../../src/core/attest/sevsnp/index.ts';
 import { amdSignatureProblem, derIa5, derUint, parseCertificate, parseCertificateChain, pemBlocks, vcekExtensions } from '../../../../src/core/attest/sevsnp/certs.ts';
-import { toHex } from '../../../../src/core/attest/hex.ts';
+import { toHex } from '../../../../src/core/bytes.ts';
 import { ParseError } from '../../../../src/core/errors.ts';
 import { readVectorText } from '../../../helpers/vectors.ts';
 import { AMD_CERT_FILES, VECTORS, vector } from './fixtures.ts';

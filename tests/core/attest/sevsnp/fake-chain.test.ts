@@ -15,7 +15,7 @@ import { ConfidantError } from '../../../../src/core/errors.ts';
 import { vector } from './fixtures.ts';
 import { FAKE_NOW, PSS, makeFakeChain, makeFakeCrl, makeFakeLeaf, putLE, resign } from './fake.ts';
 import type { FakeChain, FakeLeaf } from './fake.ts';
-import { check, failedIds } from './helpers.ts';
+import { check, failedIds } from '../helpers.ts';
 
 const base = vector('milan-trustee'); // VERSION 2, REPORTED_TCB 3/0/8/115
 const baseChip = () => base.report().slice(OFFSET.CHIP_ID, OFFSET.CHIP_ID + 64);

@@ -7,10 +7,12 @@
  */
 import '../../../../src/core/attest/x509.ts';
 import * as x509 from '@peculiar/x509';
-import { OFFSET, SIGNED_LENGTH } from '../../../../src/core/attest/sevsnp/abi.ts';
+import { SIGNED_LENGTH } from '../../../../src/core/attest/sevsnp/abi.ts';
 import type { Product } from '../../../../src/core/attest/sevsnp/abi.ts';
 import { OID } from '../../../../src/core/attest/sevsnp/certs.ts';
 import type { SnpTrustAnchor } from '../../../../src/core/attest/sevsnp/roots.ts';
+import { derIa5, derInt } from '../../../../gateway/evidence/der.ts';
+import { setSignature } from '../../../../gateway/evidence/snp-report.ts';
 
 export const PSS: x509.X509CertificateCreateParamsBase['signingAlgorithm'] = { name: 'RSA-PSS', hash: 'SHA-384', saltLength: 48 } as Algorithm;
 const RSA_GEN: RsaHashedKeyGenParams = { name: 'RSA-PSS', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-384' };
@@ -63,21 +65,6 @@ export async function makeFakeChain(product: Product = 'Milan', kind: 'VCEK' | '
   });
   const anchor: SnpTrustAnchor = { product, source: 'dev', ark: pem(ark), ...(kind === 'VLEK' ? { asvk: pem(mid) } : { ask: pem(mid) }) };
   return { product, anchor, arkKeys: ak, midKeys: mk, ark, mid };
-}
-
-// DER encoders for the AMD extensions
-function derInt(n: number): Uint8Array {
-  const bytes: number[] = [];
-  let v = n;
-  do {
-    bytes.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if (bytes[0]! & 0x80) bytes.unshift(0);
-  return new Uint8Array([0x02, bytes.length, ...bytes]);
-}
-function derIa5(s: string): Uint8Array {
-  return new Uint8Array([0x16, s.length, ...[...s].map((c) => c.charCodeAt(0))]);
 }
 
 export interface FakeLeafOptions {
@@ -164,10 +151,6 @@ export async function resign(report: Uint8Array, key: CryptoKey, edit?: (r: Uint
   const r = report.slice();
   edit?.(r);
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-384' }, key, r.subarray(0, SIGNED_LENGTH)));
-  r.fill(0, OFFSET.SIGNATURE_R, r.length);
-  for (let i = 0; i < 48; i++) {
-    r[OFFSET.SIGNATURE_R + i] = sig[47 - i]!;
-    r[OFFSET.SIGNATURE_S + i] = sig[95 - i]!;
-  }
+  setSignature(r, sig);
   return r;
 }

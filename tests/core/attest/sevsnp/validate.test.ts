@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSnpPolicy, parseReport, validateReport } from '../../../../src/core/attest/sevsnp/index.ts';
 import type { SnpPolicy } from '../../../../src/core/attest/sevsnp/index.ts';
-import { fromHex } from '../../../../src/core/attest/hex.ts';
+import { fromHex } from '../../../../src/core/bytes.ts';
 import { vector } from './fixtures.ts';
-import { check, failedIds } from './helpers.ts';
+import { check, failedIds } from '../helpers.ts';
 
 const trustee = parseReport(vector('milan-trustee').report()); // ABI 0.31, CURRENT_TCB ucode 0xCE, REPORTED 0x73, GUEST_SVN 4, fw 1.52 b4
 const gsg = parseReport(vector('milan-go-sev-guest').report()); // DEBUG

@@ -8,7 +8,7 @@ import type { SnpPolicy } from '../../../../src/core/attest/sevsnp/index.ts';
 import { ParseError } from '../../../../src/core/errors.ts';
 import { readVectorText } from '../../../helpers/vectors.ts';
 import { VECTORS, vector } from './fixtures.ts';
-import { check, failedIds, rejectsWith } from './helpers.ts';
+import { check, failedIds, rejectsWith } from '../helpers.ts';
 import { putLE } from './fake.ts';
 
 const policy: SnpPolicy = defaultSnpPolicy;

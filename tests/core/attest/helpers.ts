@@ -1,6 +1,7 @@
+/** Helpers the SEV-SNP and NVIDIA verifier tests share. */
 import { expect } from 'vitest';
-import type { Check } from '../../../../src/core/attest/types.ts';
-import { ConfidantError, ParseError } from '../../../../src/core/errors.ts';
+import type { Check } from '../../../src/core/attest/types.ts';
+import { ConfidantError, ParseError } from '../../../src/core/errors.ts';
 
 export function failedIds(checks: readonly Check[]): string[] {
   return checks.filter((c) => !c.passed).map((c) => c.id);
@@ -10,6 +11,17 @@ export function check(checks: readonly Check[], id: string): Check {
   const c = checks.find((x) => x.id === id);
   if (!c) throw new Error(`no check ${id} among ${checks.map((x) => x.id).join(', ')}`);
   return c;
+}
+
+/** The ParseError `fn` throws; fails the test when it throws anything else or nothing. */
+export function parseError(fn: () => unknown): ParseError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParseError);
+    return e as ParseError;
+  }
+  throw new Error('expected a ParseError');
 }
 
 export async function rejectsWith(p: Promise<unknown>, field: string): Promise<ParseError> {
@@ -22,16 +34,4 @@ export async function rejectsWith(p: Promise<unknown>, field: string): Promise<P
     return e as ParseError;
   }
   throw new Error(`expected a ParseError naming ${field}`);
-}
-
-/** A small deterministic PRNG (mulberry32), so fuzz failures are reproducible from the seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -24,6 +24,64 @@ function onnxRuntimeFiles(): Plugin {
       for (const name of readdirSync(dir).filter((n) => n.endsWith('.wasm') && n.includes('simd'))) {
         this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dir, name)) });
       }
+      // The pthread worker and the glue it imports, as files (see onnxRuntimeThreads below).
+      const ort = join(import.meta.dirname, 'node_modules', 'onnxruntime-web');
+      this.emitFile({ type: 'asset', fileName: 'ort/ort-wasm-threaded.worker.js', source: readFileSync(join(ort, 'dist', 'ort-wasm-threaded.worker.js')) });
+      this.emitFile({ type: 'asset', fileName: 'ort/ort-wasm-threaded.js', source: readFileSync(join(ort, 'lib', 'wasm', 'binding', 'ort-wasm-threaded.js')) });
+    },
+  };
+}
+
+/**
+ * ONNX Runtime with threads, under the extension's CSP (`script-src 'self' 'wasm-unsafe-eval'`,
+ * no blob:). onnxruntime-web 1.14 (ort-web.min.js, what transformers.js bundles) starts its
+ * pthread workers from blob: URLs it builds itself: `locateFile` returns
+ * `URL.createObjectURL(new Blob([<worker source>]))` for ort-wasm-threaded.worker.js whenever
+ * `Blob` exists, and `mainScriptUrlOrBlob` is `new Blob([<factory source>])`, which each pthread
+ * worker turns into a blob: URL for importScripts. Neither is reachable from options
+ * (`env.wasm.wasmPaths` maps only the .wasm names), so a blob: worker is refused by the CSP.
+ *
+ * The fix, two string replacements checked at build time (the build fails if ORT's code is not
+ * exactly as expected, e.g. after an upgrade):
+ *   1. locateFile('…worker.js') returns the file next to the .wasm (wasmPaths prefix, /ort/);
+ *   2. mainScriptUrlOrBlob is the plain name "ort-wasm-threaded.js", which the pthread worker
+ *      (living in /ort/) resolves next to itself.
+ * Both files are ORT's own, copied unchanged from the same package: the Emscripten glue
+ * `lib/wasm/binding/ort-wasm-threaded.js` (the unminified source of the factory ort-web.min.js
+ * bundles; it defines the global `ortWasmThreaded` the worker calls) and
+ * `dist/ort-wasm-threaded.worker.js`. Applied to both copies of that code in ort-web.min.js (the
+ * second is inside the source of ORT's proxy worker, unused here: `env.wasm.proxy = false`).
+ */
+const ORT_WEB = /onnxruntime-web[\\/]dist[\\/]ort-web\.min\.js$/;
+const ORT_LOCATE_WORKER =
+  /locateFile:\((\w+),(\w+)\)=>(\w+)&&\1\.endsWith\("\.worker\.js"\)&&"undefined"!=typeof Blob\?URL\.createObjectURL\(new Blob\(\[\w+\(\d+\)\],\{type:"text\/javascript"\}\)\):\1===(\w+)\?null!=(\w+)\?\5:\(null!=(\w+)\?\6:\2\)\+(\w+):\2\+\1/g;
+const ORT_MAIN_SCRIPT = /(\w+)\.mainScriptUrlOrBlob=new Blob\(\[\w+\],\{type:"text\/javascript"\}\)/g;
+
+function patchOrtThreads(code: string): string {
+  let located = 0;
+  let main = 0;
+  const out = code
+    .replace(ORT_LOCATE_WORKER, (_m, file, dir, threads, wasmName, wasmOverride, prefix, wasmFile) => {
+      located++;
+      return `locateFile:(${file},${dir})=>${threads}&&${file}.endsWith(".worker.js")?(null!=${prefix}?${prefix}:${dir})+${file}:${file}===${wasmName}?null!=${wasmOverride}?${wasmOverride}:(null!=${prefix}?${prefix}:${dir})+${wasmFile}:${dir}+${file}`;
+    })
+    .replace(ORT_MAIN_SCRIPT, (_m, config) => {
+      main++;
+      return `${config}.mainScriptUrlOrBlob="ort-wasm-threaded.js"`;
+    });
+  if (located !== 2 || main !== 2) {
+    throw new Error(`onnxruntime-web threads patch: expected 2 + 2 sites, found ${located} + ${main}; the ORT version changed, see vite.config.ts`);
+  }
+  return out;
+}
+
+function onnxRuntimeThreads(): Plugin {
+  return {
+    name: 'confidant:onnx-runtime-threads',
+    apply: 'build',
+    transform(code, id) {
+      if (!ORT_WEB.test(id.split('?')[0]!)) return null;
+      return { code: patchOrtThreads(code), map: null };
     },
   };
 }
@@ -62,6 +120,20 @@ function bundledModels(): Plugin {
 }
 
 /**
+ * Test build only: an empty extension page (no script), where benchmarks run code of their own
+ * through the DevTools protocol with the extension's origin, storage and isolation.
+ */
+function benchPage(): Plugin {
+  return {
+    name: 'confidant:bench-page',
+    apply: 'build',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'bench/blank.html', source: '<!doctype html><meta charset="utf-8"><title>Confidant bench</title>\n' });
+    },
+  };
+}
+
+/**
  * `vite build` makes the store build in dist/. `vite build --mode test` makes dist-test/, the
  * same code with two differences the browser tests need and nothing else: loopback pages get a
  * host permission (headless Chromium cannot click the toolbar button that grants activeTab, nor
@@ -70,13 +142,19 @@ function bundledModels(): Plugin {
  */
 export default defineConfig(({ mode }) => {
   const test = mode === 'test';
+  // `npm start` builds dist-dev/ (--mode development): the store build with the local
+  // development gateway pre-filled in Settings, nothing else.
+  const dev = mode === 'development';
   const m = structuredClone(manifest) as typeof manifest & { host_permissions?: string[] };
   if (test) m.host_permissions = ['http://127.0.0.1/*'];
   return {
-    plugins: [preact(), crx({ manifest: m as ManifestV3Export }), onnxRuntimeFiles(), bundledModels()],
-    define: { __TEST_BUILD__: JSON.stringify(test) },
+    plugins: [preact(), crx({ manifest: m as ManifestV3Export }), onnxRuntimeFiles(), bundledModels(), ...(test ? [benchPage()] : [])],
+    define: {
+      __TEST_BUILD__: JSON.stringify(test),
+      __DEV_GATEWAY__: JSON.stringify(dev ? (process.env.CONFIDANT_DEV_GATEWAY ?? 'http://127.0.0.1:8787') : null),
+    },
     build: {
-      outDir: test ? 'dist-test' : 'dist',
+      outDir: test ? 'dist-test' : dev ? 'dist-dev' : 'dist',
       emptyOutDir: true,
       target: 'chrome116',
       // No source maps in the store build: nothing to leak, smaller zip.
@@ -90,6 +168,8 @@ export default defineConfig(({ mode }) => {
     },
     worker: {
       format: 'es' as const,
+      // The engine worker bundles transformers.js and with it ONNX Runtime.
+      plugins: () => [onnxRuntimeThreads()],
       rollupOptions: { output: { assetFileNames } },
     },
   };

@@ -10,7 +10,10 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
-run('npm', ['run', '--silent', 'build']);
+// dist-dev/ is the store build with the local development gateway pre-filled in Settings.
+const port = process.env.CONFIDANT_GATEWAY_PORT ?? '8787';
+process.env.CONFIDANT_DEV_GATEWAY = `http://127.0.0.1:${port}`;
+run('npx', ['vite', 'build', '--mode', 'development', '--logLevel', 'warn']);
 
 const children = [];
 const stopAll = () => {
@@ -19,7 +22,6 @@ const stopAll = () => {
 process.on('SIGINT', () => { stopAll(); process.exit(0); });
 process.on('SIGTERM', () => { stopAll(); process.exit(0); });
 
-const port = process.env.CONFIDANT_GATEWAY_PORT ?? '8787';
 if (existsSync(join(root, 'gateway', 'main.ts'))) {
   const gw = spawn('npx', ['tsx', 'gateway/main.ts', '--simulated', '--port', port, '--api-key', 'dev-key'], { cwd: root, stdio: 'inherit' });
   children.push(gw);
@@ -28,7 +30,7 @@ if (existsSync(join(root, 'gateway', 'main.ts'))) {
 }
 
 const chrome = process.env.CHROME_PATH ?? ['/usr/bin/chromium', '/usr/bin/google-chrome'].find(existsSync);
-const dist = join(root, 'dist');
+const dist = join(root, 'dist-dev');
 const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 if (!chrome || headless) {
   console.log(`

@@ -2,7 +2,8 @@ import type { Settings } from '../messaging/background.ts';
 
 /** Non-secret settings live in chrome.storage.local; the API key never does (see apiKey in router). */
 export const DEFAULT_SETTINGS: Settings = {
-  gatewayUrl: null,
+  // Pre-filled only in the build `npm start` makes (dist-dev), with its local development gateway.
+  gatewayUrl: __DEV_GATEWAY__,
   trustDev: false,
   trustedMeasurements: [],
   minTcb: {},

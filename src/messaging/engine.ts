@@ -23,7 +23,10 @@ export interface ModelState {
   state: 'not-loaded' | 'loading' | 'ready' | 'error';
   error?: string;
   dims?: number;
+  /** ONNX Runtime threads actually in use (fixed for the engine's life once the runtime started). */
   threads?: number;
+  /** Where the model's files are: in the build, or downloaded once into the extension's cache. */
+  source?: 'bundled' | 'downloaded';
 }
 
 export interface ModelConfig {
@@ -32,6 +35,15 @@ export interface ModelConfig {
   remoteHost?: string | null;
   remotePathTemplate?: string;
   threads?: number;
+  /** SHA-256 (hex) of files by path, checked on download in addition to those the model's spec knows. */
+  sha256?: Record<string, string>;
+}
+
+/** Text of a PDF, as light Markdown (paragraphs; headings guessed from font size). */
+export interface PdfText {
+  title: string;
+  text: string;
+  pages: number;
 }
 
 type Empty = Record<string, never>;
@@ -72,6 +84,33 @@ export interface EngineApi {
   'conversations.delete': { req: { id: number }; res: null };
   /** Test build only (dist-test): the first vectors of a saved document, to look for their bytes on disk. */
   'debug.vectors': { req: { docId: number; count: number }; res: number[][] };
+  /** A PDF (base64 bytes) read locally with pdf.js inside the engine. */
+  'pdf.extract': { req: { data: string }; res: PdfText };
+  /** Test build only: embeds texts with the loaded model and times it (benchmarks). */
+  'debug.embed': { req: { texts: string[]; vectors?: boolean }; res: { ms: number; tokens: number[]; threads: number; vectors?: number[][] } };
+  /**
+   * Test build only: adds `docs` synthetic documents of `chunksPerDoc` chunks each, random unit
+   * vectors and generated text, through the real sealing, store and index code (benchmarks).
+   */
+  'debug.synthetic': { req: { from: number; docs: number; chunksPerDoc: number; seed: number }; res: { documents: number; chunks: number } };
+  /**
+   * Test build only: synthetic query `queryIndex` timed inside the engine: the library's search
+   * (end to end), a plain vec0 float32 scan (after the same query embedding), the vector search
+   * alone (1-bit + rescore on large libraries), exact cosine over everything (recall baseline), or
+   * the BM25 keyword search alone.
+   */
+  'debug.search': {
+    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'exact' | 'keyword' };
+    res: { ms: number; embedMs: number; ids: number[] };
+  };
+  /**
+   * Test build only: where the in-memory index came from at the last unlock, and what the stored
+   * index snapshot holds (opened with the data key): is it current, how big, which of `terms` it indexes.
+   */
+  'debug.index': {
+    req: { terms: string[] };
+    res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] };
+  };
 }
 
 /** A stored conversation; `id` 0 means new. */
@@ -99,7 +138,7 @@ export const ENGINE_TYPES = [
   'library.save', 'library.indexPage', 'library.list', 'library.get', 'library.delete', 'library.search',
   'library.export', 'library.import', 'library.wipe', 'storage.usage',
   'secret.put', 'secret.get', 'conversations.list', 'conversations.get', 'conversations.save', 'conversations.delete',
-  'debug.vectors',
+  'debug.vectors', 'pdf.extract', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index',
 ] as const satisfies readonly EngineType[];
 
 // Every request type listed, none missing: a compile-time check.

@@ -4,14 +4,15 @@
  * numbered ids; every reply is data, failures included; progress and auto-lock are events.
  */
 import { ConfidantError } from '../core/errors.ts';
-import type { EngineApi, EngineEvent, EngineType, ModelConfig, ModelState, WorkerRequest } from '../messaging/engine.ts';
+import type { EngineApi, EngineEvent, EngineType, ModelConfig, WorkerRequest } from '../messaging/engine.ts';
 import type { LibraryState } from '../messaging/library.ts';
 import { toReply } from '../messaging/reply.ts';
 import { openDatabase, type OpenDb } from './db.ts';
-import { DEFAULT_MODEL_ID, MODELS, type ModelSpec } from './embed/models.ts';
-import { HUB_SOURCE, loadEmbedder } from './embed/transformers.ts';
+import { ModelManager, specOf } from './embed/manager.ts';
+import { modelKey } from './embed/models.ts';
 import type { Embedder } from './embed/types.ts';
 import { Library } from './library/library.ts';
+import { extractPdf } from './pdf/extract.ts';
 
 function emit(event: EngineEvent): void {
   self.postMessage({ event });
@@ -40,52 +41,12 @@ function kvPut(db: OpenDb, key: string, value: string): void {
 
 // ---- model ----------------------------------------------------------------------------------
 
-let modelConfig: ModelConfig = { modelId: DEFAULT_MODEL_ID };
-let modelState: ModelState = { modelId: DEFAULT_MODEL_ID, state: 'not-loaded' };
-let embedder: Promise<Embedder> | null = null;
-
-function specOf(id: string): ModelSpec {
-  const spec = MODELS[id];
-  if (!spec) throw new ConfidantError('E_BAD_REQUEST', `Unknown embedding model: ${id}`);
-  return spec;
-}
-
-async function restoreModelConfig(db: OpenDb): Promise<void> {
-  const saved = kvGet(db, 'model.config');
-  if (saved) {
-    modelConfig = JSON.parse(saved) as ModelConfig;
-    modelState = { modelId: modelConfig.modelId, state: 'not-loaded' };
-  }
-}
-
-function loadModel(config: ModelConfig): Promise<Embedder> {
-  const spec = specOf(config.modelId);
-  modelState = { modelId: spec.id, state: 'loading', dims: spec.dims };
-  const source =
-    config.remoteHost === undefined
-      ? HUB_SOURCE
-      : { allowBundled: true, remoteHost: config.remoteHost, remotePathTemplate: config.remotePathTemplate ?? '{model}/' };
-  embedder = loadEmbedder(spec, source, {
-    threads: config.threads ?? Math.min(2, navigator.hardwareConcurrency || 1),
-    onProgress: (loaded, total, file) => emit({ kind: 'progress', progress: { task: 'model', done: loaded, total, detail: file } }),
-  }).then(
-    (e) => {
-      modelState = { modelId: spec.id, state: 'ready', dims: spec.dims, threads: config.threads };
-      return e;
-    },
-    (e: unknown) => {
-      modelState = { modelId: spec.id, state: 'error', dims: spec.dims, error: e instanceof Error ? e.message : String(e) };
-      embedder = null;
-      throw e;
-    },
-  );
-  return embedder;
-}
+const models = new ModelManager((done, total, file) => emit({ kind: 'progress', progress: { task: 'model', done, total, detail: file } }));
+let modelsRestored: Promise<void> | null = null;
 
 /** The model, if the user has let it load; a clear error otherwise (no silent downloads). */
 function currentEmbedder(): Promise<Embedder> {
-  if (embedder) return embedder;
-  throw new ConfidantError('E_MODEL_NOT_READY', 'The embedding model is not loaded yet. Download it in Settings (once; it stays on this device).');
+  return models.current();
 }
 
 // ---- library ----------------------------------------------------------------------------------
@@ -97,14 +58,15 @@ let idleTimer: ReturnType<typeof setTimeout> | undefined;
 async function lib(): Promise<Library> {
   if (library) return library;
   const db = await database();
-  await restoreModelConfig(db);
+  const saved = kvGet(db, 'model.config');
+  await (modelsRestored ??= models.restore(saved ? (JSON.parse(saved) as ModelConfig) : null));
   autoLockMinutes = Number(kvGet(db, 'library.autoLockMinutes') ?? 15);
   library ??= new Library({
     sqlite3: db.sqlite3,
     db: db.db,
     model: () => {
-      const spec = specOf(modelConfig.modelId);
-      return { modelId: `${spec.id}@${spec.quantized ? 'q8' : 'fp32'}`, dims: spec.dims };
+      const spec = specOf(models.config.modelId);
+      return { modelId: modelKey(spec), dims: spec.dims };
     },
     embedder: currentEmbedder,
     progress: (task, done, total, detail) => emit({ kind: 'progress', progress: { task, done, total, detail } }),
@@ -141,22 +103,20 @@ const handlers: Handlers = {
 
   'model.state': async () => {
     await lib();
-    return modelState;
+    return models.state;
   },
   'model.load': async (config) => {
     specOf(config.modelId);
     const db = await database();
     await lib();
-    const changed = config.modelId !== modelConfig.modelId;
-    modelConfig = config;
     kvPut(db, 'model.config', JSON.stringify(config));
-    await loadModel(config);
+    const { state, changed } = await models.load(config);
     // Vectors remember their model: a new model re-embeds the library, with progress.
     if (library?.isUnlocked) {
       if (changed) await library.reloadIndex();
-      void library.reembedStale();
+      void library.reembedStale().catch(() => {});
     }
-    return modelState;
+    return state;
   },
 
   'library.state': async () => state(),
@@ -169,7 +129,7 @@ const handlers: Handlers = {
   'library.unlock': async ({ passphrase }) => {
     const l = await lib();
     await l.unlock(passphrase);
-    if (embedder) void l.reembedStale();
+    if (models.available) void l.reembedStale().catch(() => {});
     touch(l);
     return state();
   },
@@ -216,7 +176,36 @@ const handlers: Handlers = {
     if (!__TEST_BUILD__) throw new ConfidantError('E_BAD_REQUEST', 'Unknown engine request: debug.vectors');
     return withLib(async (l) => l.debugVectors(docId, count));
   },
+  'pdf.extract': async ({ data }) => extractPdf(data),
+  'debug.embed': async ({ texts, vectors }) => {
+    testOnly('debug.embed');
+    const e = await currentEmbedder();
+    const t0 = performance.now();
+    const flat = await e.embed(texts);
+    const ms = performance.now() - t0;
+    const rows = vectors ? texts.map((_, i) => Array.from(flat.subarray(i * e.dims, (i + 1) * e.dims))) : undefined;
+    return { ms, tokens: texts.map((t) => e.countTokens(t)), threads: models.state.threads ?? 1, vectors: rows };
+  },
+  // Benchmark requests: their module is loaded only in the test build (a chunk the store build never fetches).
+  'debug.synthetic': async (req) => {
+    testOnly('debug.synthetic');
+    const { addSynthetic } = await import('./debug/bench.ts');
+    return withLib((l) => addSynthetic(l, specOf(models.config.modelId).dims, req));
+  },
+  'debug.search': async (req) => {
+    testOnly('debug.search');
+    const { timedSearch } = await import('./debug/bench.ts');
+    return withLib((l) => timedSearch(l, currentEmbedder, req));
+  },
+  'debug.index': async ({ terms }) => {
+    testOnly('debug.index');
+    return withLib((l) => l.debugSnapshot(terms));
+  },
 };
+
+function testOnly(type: string): void {
+  if (!__TEST_BUILD__) throw new ConfidantError('E_BAD_REQUEST', `Unknown engine request: ${type}`);
+}
 
 async function withLib<T>(fn: (l: Library) => Promise<T>): Promise<T> {
   const l = await lib();

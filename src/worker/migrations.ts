@@ -5,7 +5,8 @@ import type { Database } from 'sqlite-vec-wasm-demo';
  * `PRAGMA user_version`. Never edit a shipped migration: add the next one.
  *
  * Encryption at rest: columns holding user text or vectors store only AES-GCM ciphertext
- * (see docs/storage.md); plaintext search structures (vec0, FTS5) are built in memory at unlock.
+ * (see docs/storage.md); plaintext search structures live in memory while unlocked, the FTS5
+ * keyword index opened from its sealed snapshot (migration 3) or rebuilt from the documents.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -55,6 +56,21 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE TABLE secrets (
         name  TEXT PRIMARY KEY NOT NULL,
         value BLOB NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'index snapshot',
+    // The in-memory search index of saved documents (FTS5 + vec0 1-bit codes), exported and
+    // sealed under the data key (AAD binds it to its fingerprint), so unlocking does not rebuild
+    // it. A cache: missing, stale (fingerprint differs) or damaged, it is rebuilt from `documents`.
+    sql: `
+      CREATE TABLE index_snapshot (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        fingerprint TEXT NOT NULL,
+        data        BLOB NOT NULL,
+        created_at  INTEGER NOT NULL
       ) STRICT;
     `,
   },

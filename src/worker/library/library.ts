@@ -1,20 +1,22 @@
 import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
-import { fromB64, toB64 } from '../../core/channel/bytes.ts';
+import { fromBase64Lenient, toBase64 } from '../../core/bytes.ts';
 import { createKeyRecord, generateDeviceKey, needsPassphrase, parseKeyRecord, rewrapKeyRecord, unwrapDataKey, type KeyRecord, type KeySource } from '../../core/crypto/keys.ts';
 import { openField, openFieldText, openSegment, sealField, sealSegment } from '../../core/crypto/seal.ts';
 import { ConfidantError } from '../../core/errors.ts';
-import { bm25Query, dropNearDuplicates, fuseRrf } from '../../core/library/fuse.ts';
+import { dropNearDuplicates, fuseRrf, queryTerms } from '../../core/library/fuse.ts';
 import type { ConversationSummary } from '../../messaging/background.ts';
 import type { ConversationRecord } from '../../messaging/engine.ts';
 import type { DocSummary, LibraryState, NewDocument, Passage, SearchScope } from '../../messaging/library.ts';
 import type { Embedder } from '../embed/types.ts';
 import { deleteDeviceKey, loadDeviceKey, storeDeviceKey } from './device-key.ts';
 import { chunkForEmbedding } from './chunking.ts';
-import { CHUNKS_PER_DOC, SearchIndex, type ChunkSpan, type IndexedDoc } from './search-index.ts';
+import { CHUNKS_PER_DOC, INDEX_FORMAT, SearchIndex, type ChunkSpan, type IndexedDoc } from './search-index.ts';
 
 /** Ephemeral (unsaved) pages get ids far above any saved document's. */
 const EPHEMERAL_BASE = 2 ** 32;
 const EPHEMERAL_KEEP = 4;
+/** The index snapshot is rewritten this long after the last change (and at lock). */
+const SNAPSHOT_DELAY_MS = 10_000;
 /** Most text one document may hold (characters); larger input is refused, not truncated silently. */
 export const MAX_DOC_CHARS = 8_000_000;
 
@@ -62,6 +64,11 @@ export class Library {
   private ephemeral: number[] = [];
   private nextEphemeral = EPHEMERAL_BASE;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The stored index snapshot no longer matches the index (docs/storage.md, "index snapshot"). */
+  private snapshotDirty = false;
+  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where the index came from at the last unlock (tests). */
+  private indexSource: 'snapshot' | 'rebuilt' | null = null;
 
   constructor(private readonly deps: LibraryDeps) {}
 
@@ -160,22 +167,76 @@ export class Library {
     });
   }
 
+  /**
+   * Opens every row and makes the in-memory index: from the sealed snapshot when it matches the
+   * documents exactly (fingerprint), otherwise built from the rows (then a snapshot is written).
+   */
   private async buildIndex(rows: Row[]): Promise<void> {
     const key = this.requireKey();
-    const embedder = this.deps.model();
+    const model = this.deps.model();
     this.index?.close();
-    this.index = new SearchIndex(this.deps.sqlite3, embedder.dims);
+    this.index = null;
     this.summaries.clear();
+    const current = (r: Pick<Row, 'model_id' | 'dims'>) => r.model_id === model.modelId && r.dims === model.dims;
     const docs: IndexedDoc[] = [];
     let done = 0;
     for (const row of rows) {
       const doc = await this.openRow(key, row);
       this.summaries.set(row.id, summaryOf(row, doc));
-      if (row.model_id === embedder.modelId && row.dims === embedder.dims) docs.push(doc);
+      if (current(row)) docs.push(doc);
       if (++done % 50 === 0) this.deps.progress('unlock', done, rows.length);
     }
-    this.index.add(docs);
-    this.stale = rows.filter((r) => r.model_id !== embedder.modelId || r.dims !== embedder.dims).map((r) => r.id);
+    const fingerprint = await indexFingerprint(model, rows.filter(current).map((r) => ({ id: r.id, body: toBytes(r.body), chunks: toBytes(r.chunks), vectors: toBytes(r.vectors) })));
+    let index: SearchIndex | null = null;
+    const snap = this.deps.db.selectObjects('SELECT fingerprint, data FROM index_snapshot WHERE id = 1')[0];
+    if (snap && snap.fingerprint === fingerprint && docs.length > 0) {
+      try {
+        const bytes = await openField(key, { table: 'index_snapshot', column: 'data', rowid: fingerprint }, toBytes(snap.data));
+        index = SearchIndex.open(this.deps.sqlite3, model.dims, bytes, docs);
+      } catch {
+        index = null; // damaged: rebuilt below, and rewritten
+      }
+    }
+    this.indexSource = index ? 'snapshot' : 'rebuilt';
+    if (!index) {
+      index = SearchIndex.create(this.deps.sqlite3, model.dims);
+      index.add(docs);
+      if (docs.length > 0) this.indexChanged();
+    }
+    this.index = index;
+    this.stale = rows.filter((r) => !current(r)).map((r) => r.id);
+  }
+
+  /** Documents changed: the snapshot is rewritten once things are quiet for a while (or at lock). */
+  private indexChanged(): void {
+    this.snapshotDirty = true;
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = setTimeout(() => void this.serial(() => this.writeSnapshot()).catch(() => {}), SNAPSHOT_DELAY_MS);
+  }
+
+  /** The index as it stands, sealed, in place of the stored snapshot. Call inside `serial`. */
+  private async writeSnapshot(): Promise<void> {
+    if (!this.snapshotDirty || !this.dataKey || !this.index) return;
+    const model = this.deps.model();
+    const fingerprint = await indexFingerprint(model, this.indexedRowIvs(model));
+    await this.storeSnapshot(this.dataKey, fingerprint, this.index.snapshot());
+  }
+
+  private async storeSnapshot(key: CryptoKey, fingerprint: string, bytes: Uint8Array): Promise<void> {
+    const sealed = await sealField(key, { table: 'index_snapshot', column: 'data', rowid: fingerprint }, bytes);
+    this.deps.db.exec('INSERT INTO index_snapshot(id, fingerprint, data, created_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, data = excluded.data, created_at = excluded.created_at', {
+      bind: [fingerprint, sealed, Date.now()],
+    });
+    this.snapshotDirty = false;
+  }
+
+  /** What the fingerprint covers, read from the store without loading the sealed values whole. */
+  private indexedRowIvs(model: { modelId: string; dims: number }): FingerprintRow[] {
+    const rows = this.deps.db.selectObjects(
+      'SELECT id, substr(body, 1, 13) AS body, substr(chunks, 1, 13) AS chunks, substr(vectors, 1, 13) AS vectors FROM documents WHERE model_id = ? AND dims = ? ORDER BY id',
+      [model.modelId, model.dims],
+    );
+    return rows.map((r) => ({ id: Number(r.id), body: toBytes(r.body), chunks: toBytes(r.chunks), vectors: toBytes(r.vectors) }));
   }
 
   /** Documents whose vectors another model made; re-embedded once the current model is loaded. */
@@ -200,7 +261,21 @@ export class Library {
     return { id: row.id, title: meta.title, url: meta.url, text, chunks, vectors: seg.data, ephemeral: false };
   }
 
-  lock(): void {
+  /**
+   * Drops the key and everything decrypted. A snapshot that is behind is written first (from
+   * values taken now; sealing and storing finish after the key is gone from this object), unless
+   * `persist` is false (wipe).
+   */
+  lock(opts: { persist?: boolean } = {}): void {
+    clearTimeout(this.snapshotTimer);
+    if (opts.persist !== false && this.snapshotDirty && this.dataKey && this.index) {
+      const key = this.dataKey;
+      const model = this.deps.model();
+      const rows = this.indexedRowIvs(model);
+      const bytes = this.index.snapshot();
+      void this.serial(async () => this.storeSnapshot(key, await indexFingerprint(model, rows), bytes)).catch(() => {});
+    }
+    this.snapshotDirty = false;
     this.dataKey = null;
     this.index?.close();
     this.index = null;
@@ -224,44 +299,84 @@ export class Library {
   /** Chunk, embed and seal a document, then store it in one transaction. */
   save(input: NewDocument): Promise<DocSummary> {
     return this.serial(async () => {
-      const key = this.requireKey();
+      this.requireKey();
       const prepared = await this.prepare(input);
-      const id = Number(this.deps.db.selectValue('SELECT coalesce(max(id), 0) + 1 FROM documents'));
-      const embedder = await this.deps.embedder();
-      const ref = (column: string) => ({ table: 'documents', column, rowid: id });
-      const meta: DocMeta = { title: input.title, url: input.url, lang: input.lang, byline: input.byline ?? null, mime: input.mime };
-      const ids = prepared.chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
-      const [metaBlob, bodyBlob, chunksBlob, vecBlob] = await Promise.all([
-        sealField(key, ref('meta'), JSON.stringify(meta)),
-        sealField(key, ref('body'), prepared.text),
-        sealField(key, ref('chunks'), JSON.stringify(prepared.chunks.map((c) => [c.start, c.end, c.heading]))),
-        sealSegment(key, { segmentId: id, modelId: embedder.modelId, dims: embedder.dims }, ids, prepared.vectors),
-      ]);
-      const row: Row = {
-        id,
-        kind: input.kind,
-        created_at: Date.now(),
-        text_bytes: new TextEncoder().encode(prepared.text).length,
-        chunk_count: prepared.chunks.length,
-        model_id: embedder.modelId,
-        dims: embedder.dims,
-        meta: metaBlob,
-        body: bodyBlob,
-        chunks: chunksBlob,
-        vectors: vecBlob,
-      };
-      this.deps.db.transaction((tx) => {
-        tx.exec(
-          'INSERT INTO documents(id, kind, created_at, text_bytes, chunk_count, model_id, dims, meta, body, chunks, vectors) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
-          { bind: [row.id, row.kind, row.created_at, row.text_bytes, row.chunk_count, row.model_id, row.dims, row.meta, row.body, row.chunks, row.vectors] },
-        );
-      });
-      const doc: IndexedDoc = { id, title: input.title, url: input.url, text: prepared.text, chunks: prepared.chunks, vectors: prepared.vectors, ephemeral: false };
-      this.requireIndex().add([doc]);
-      const summary = summaryOf(row, doc);
-      this.summaries.set(id, summary);
-      return summary;
+      return this.store(input, prepared, await this.deps.embedder());
     });
+  }
+
+  /**
+   * Test build only (benchmarks): documents whose chunks and vectors are given, stored through
+   * the same sealing, store and index code as `save`, without running the model.
+   */
+  debugSaveEmbedded(docs: ReadonlyArray<{ input: NewDocument; prepared: { text: string; chunks: ChunkSpan[]; vectors: Float32Array } }>): Promise<number> {
+    return this.serial(async () => {
+      for (const d of docs) await this.store(d.input, d.prepared, this.deps.model());
+      return docs.length;
+    });
+  }
+
+  /** Test build only: the in-memory index, for benchmarks that time its parts. */
+  debugIndex(): SearchIndex {
+    return this.requireIndex();
+  }
+
+  /** Test build only: what the stored snapshot holds (see 'debug.index'). */
+  debugSnapshot(terms: string[]): Promise<{ source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] }> {
+    return this.serial(async () => {
+      const key = this.requireKey();
+      const snap = this.deps.db.selectObjects('SELECT fingerprint, data FROM index_snapshot WHERE id = 1')[0];
+      if (!snap) return { source: this.indexSource, stored: false, current: false, bytes: 0, termsFound: [] };
+      const fingerprint = String(snap.fingerprint);
+      const current = fingerprint === (await indexFingerprint(this.deps.model(), this.indexedRowIvs(this.deps.model())));
+      const bytes = await openField(key, { table: 'index_snapshot', column: 'data', rowid: fingerprint }, toBytes(snap.data));
+      const probe = SearchIndex.open(this.deps.sqlite3, this.deps.model().dims, bytes, []);
+      try {
+        return { source: this.indexSource, stored: true, current, bytes: bytes.byteLength, termsFound: terms.filter((t) => probe.hasTerm(t)) };
+      } finally {
+        probe.close();
+      }
+    });
+  }
+
+  /** Seals a prepared document and stores it in one transaction (one INSERT), then indexes it. */
+  private async store(input: NewDocument, prepared: { text: string; chunks: ChunkSpan[]; vectors: Float32Array }, embedder: { modelId: string; dims: number }): Promise<DocSummary> {
+    const key = this.requireKey();
+    const id = Number(this.deps.db.selectValue('SELECT coalesce(max(id), 0) + 1 FROM documents'));
+    const ref = (column: string) => ({ table: 'documents', column, rowid: id });
+    const meta: DocMeta = { title: input.title, url: input.url, lang: input.lang, byline: input.byline ?? null, mime: input.mime };
+    const ids = prepared.chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
+    const [metaBlob, bodyBlob, chunksBlob, vecBlob] = await Promise.all([
+      sealField(key, ref('meta'), JSON.stringify(meta)),
+      sealField(key, ref('body'), prepared.text),
+      sealField(key, ref('chunks'), JSON.stringify(prepared.chunks.map((c) => [c.start, c.end, c.heading]))),
+      sealSegment(key, { segmentId: id, modelId: embedder.modelId, dims: embedder.dims }, ids, prepared.vectors),
+    ]);
+    const row: Row = {
+      id,
+      kind: input.kind,
+      created_at: Date.now(),
+      text_bytes: new TextEncoder().encode(prepared.text).length,
+      chunk_count: prepared.chunks.length,
+      model_id: embedder.modelId,
+      dims: embedder.dims,
+      meta: metaBlob,
+      body: bodyBlob,
+      chunks: chunksBlob,
+      vectors: vecBlob,
+    };
+    this.deps.db.transaction((tx) => {
+      tx.exec(
+        'INSERT INTO documents(id, kind, created_at, text_bytes, chunk_count, model_id, dims, meta, body, chunks, vectors) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+        { bind: [row.id, row.kind, row.created_at, row.text_bytes, row.chunk_count, row.model_id, row.dims, row.meta, row.body, row.chunks, row.vectors] },
+      );
+    });
+    const doc: IndexedDoc = { id, title: input.title, url: input.url, text: prepared.text, chunks: prepared.chunks, vectors: prepared.vectors, ephemeral: false };
+    this.requireIndex().add([doc]);
+    this.indexChanged();
+    const summary = summaryOf(row, doc);
+    this.summaries.set(id, summary);
+    return summary;
   }
 
   private async prepare(input: NewDocument): Promise<{ text: string; chunks: ChunkSpan[]; vectors: Float32Array }> {
@@ -314,7 +429,10 @@ export class Library {
       this.requireKey();
       this.deps.db.exec('DELETE FROM documents WHERE id = ?', { bind: [id] });
       if (this.deps.db.changes() === 0) throw new ConfidantError('E_NOT_FOUND', `There is no document ${id} in the library.`);
+      // The snapshot holds the document's words (sealed): it goes now, not at the next rewrite.
+      this.deps.db.exec('DELETE FROM index_snapshot');
       this.index!.remove(id);
+      this.indexChanged();
       this.summaries.delete(id);
     });
   }
@@ -327,11 +445,12 @@ export class Library {
     const embedder = await this.deps.embedder();
     const [qv] = splitRows(await embedder.embed([q]), embedder.dims);
     const docIds = scopeDocs(scope, index);
+    const terms = queryTerms(q);
     const vec = index.vectorSearch(qv!, k * 3, docIds);
-    const kw = index.keywordSearch(bm25Query(q), k * 3, docIds);
+    const kw = index.keywordSearch(terms, k * 3, docIds);
     if (scope.kind === 'page+library') {
       vec.push(...index.vectorSearch(qv!, k * 3));
-      kw.push(...index.keywordSearch(bm25Query(q), k * 3));
+      kw.push(...index.keywordSearch(terms, k * 3));
     }
     const fused = fuseRrf([vec.map((h) => h.chunkId), kw.map((h) => h.chunkId)]);
     const candidates: Passage[] = [];
@@ -340,8 +459,10 @@ export class Library {
       if (!c) continue;
       candidates.push({ chunkId: id, docId: c.doc.id, title: c.doc.title, url: c.doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score });
     }
-    const passages = dropNearDuplicates(candidates, (p) => p.text).slice(0, k);
-    return passages;
+    // Near-duplicates are dropped greedily in rank order, so the first k kept from a prefix are the
+    // first k kept from the whole list: try a short prefix first (the texts' shingles are the cost).
+    const head = dropNearDuplicates(candidates.slice(0, k + 5), (p) => p.text);
+    return (head.length >= k ? head : dropNearDuplicates(candidates, (p) => p.text)).slice(0, k);
   }
 
   private reembed(ids: number[]): Promise<void> {
@@ -365,6 +486,7 @@ export class Library {
           bind: [chunks.length, embedder.modelId, embedder.dims, chunksBlob, vecBlob, id],
         });
         this.index?.add([{ ...doc, chunks, vectors }]);
+        this.indexChanged();
         this.deps.progress('reembed', ++done, ids.length, doc.title);
       }
     });
@@ -389,7 +511,7 @@ export class Library {
         keyRecord: backupKey,
         documents: rows.map((r) => ({
           id: r.id, kind: r.kind, created_at: r.created_at, text_bytes: r.text_bytes, chunk_count: r.chunk_count, model_id: r.model_id, dims: r.dims,
-          meta: toB64(toBytes(r.meta)), body: toB64(toBytes(r.body)), chunks: toB64(toBytes(r.chunks)), vectors: toB64(toBytes(r.vectors)),
+          meta: toBase64(toBytes(r.meta)), body: toBase64(toBytes(r.body)), chunks: toBase64(toBytes(r.chunks)), vectors: toBase64(toBytes(r.vectors)),
         })),
       });
     });
@@ -415,7 +537,7 @@ export class Library {
       for (const d of parsed.documents as Record<string, unknown>[]) {
         const old: Row = {
           id: Number(d.id), kind: d.kind as Row['kind'], created_at: Number(d.created_at), text_bytes: Number(d.text_bytes), chunk_count: Number(d.chunk_count),
-          model_id: String(d.model_id), dims: Number(d.dims), meta: fromB64(String(d.meta)), body: fromB64(String(d.body)), chunks: fromB64(String(d.chunks)), vectors: fromB64(String(d.vectors)),
+          model_id: String(d.model_id), dims: Number(d.dims), meta: fromBase64Lenient(String(d.meta)), body: fromBase64Lenient(String(d.body)), chunks: fromBase64Lenient(String(d.chunks)), vectors: fromBase64Lenient(String(d.vectors)),
         };
         const doc = await this.openRow(backupKey, old);
         const id = nextId++;
@@ -442,6 +564,7 @@ export class Library {
       const model = this.deps.model();
       const current = (r: Row) => r.model_id === model.modelId && r.dims === model.dims;
       this.index!.add(docs.filter((_, i) => current(rows[i]!)));
+      this.indexChanged();
       rows.forEach((r, i) => this.summaries.set(r.id, summaryOf(r, docs[i]!)));
       this.stale.push(...rows.filter((r) => !current(r)).map((r) => r.id));
       return { imported: rows.length };
@@ -508,14 +631,44 @@ export class Library {
   /** Everything gone: rows, key record, device key; freed pages are zeroed (secure_delete). */
   wipe(): Promise<void> {
     return this.serial(async () => {
-      this.lock();
+      this.lock({ persist: false });
       this.deps.db.transaction((tx) => {
-        tx.exec('DELETE FROM documents; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring;');
+        tx.exec('DELETE FROM documents; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring; DELETE FROM index_snapshot;');
       });
       this.deps.db.exec('VACUUM');
       await deleteDeviceKey();
     });
   }
+}
+
+interface FingerprintRow {
+  id: number;
+  /** The sealed values (only their first 13 bytes are read: format version and IV). */
+  body: Uint8Array;
+  chunks: Uint8Array;
+  vectors: Uint8Array;
+}
+
+/**
+ * What the index snapshot must match: the index format, the model, and for every indexed
+ * document its id and the IVs of its sealed body, chunks and vectors. Every write of those
+ * values draws a fresh random IV, so any change to what the index holds changes the fingerprint.
+ */
+async function indexFingerprint(model: { modelId: string; dims: number }, rows: readonly FingerprintRow[]): Promise<string> {
+  const head = new TextEncoder().encode(`confidant-index/${INDEX_FORMAT}|${model.modelId}|${model.dims}|${rows.length}|`);
+  const per = 8 + 3 * 13;
+  const buf = new Uint8Array(head.length + rows.length * per);
+  buf.set(head);
+  const view = new DataView(buf.buffer);
+  rows.forEach((r, i) => {
+    const o = head.length + i * per;
+    view.setFloat64(o, r.id);
+    buf.set(r.body.subarray(0, 13), o + 8);
+    buf.set(r.chunks.subarray(0, 13), o + 21);
+    buf.set(r.vectors.subarray(0, 13), o + 34);
+  });
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function summaryOf(row: Row, doc: IndexedDoc): DocSummary {

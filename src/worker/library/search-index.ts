@@ -1,10 +1,16 @@
 import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
 
 /**
- * The plaintext search structures, built in memory from decrypted data at unlock and dropped at
- * lock: nothing here is ever written to OPFS. vec0 (sqlite-vec) for vector KNN over the whole
- * library, FTS5 for BM25 keyword search, and the decrypted texts and vectors in JS for snippets,
- * filtered searches and float32 rescoring.
+ * The plaintext search structures, in memory while the library is unlocked, dropped at lock:
+ *  - an in-memory SQLite database with FTS5: BM25 keyword search over saved documents' chunks;
+ *  - the decrypted texts and float32 vectors in JS, with every saved chunk's 1-bit code: exact
+ *    cosine on small libraries and filtered searches, Hamming-distance candidates rescored in
+ *    float32 on large ones (sqlite-vec's vec0 serves as the benchmark's float32 baseline);
+ *  - pages asked about but not saved, in a second in-memory database of their own, so nothing
+ *    of them can end up in the saved index or its snapshot.
+ * The saved-documents database can be exported whole (`snapshot()`) and opened from such bytes
+ * (`SearchIndex.open`): the library keeps that snapshot sealed under the data key, so unlocking a
+ * large library does not rebuild FTS5 from every chunk (docs/storage.md).
  */
 
 /** Chunk ids are docId · 2^20 + ordinal: unique, and a document's chunks form one id range. */
@@ -12,9 +18,32 @@ export const CHUNKS_PER_DOC = 1 << 20;
 export const chunkIdOf = (docId: number, ord: number) => docId * CHUNKS_PER_DOC + ord;
 export const docIdOf = (chunkId: number) => Math.floor(chunkId / CHUNKS_PER_DOC);
 
-/** Above this many chunks, KNN first runs on 1-bit vectors, then rescored in float32. */
-export const BINARY_SEARCH_THRESHOLD = 20_000;
-const RESCORE_FACTOR = 8;
+/**
+ * Above this many chunks, KNN first ranks 1-bit codes by Hamming distance, then rescores in
+ * float32: at 10k chunks ~1 ms instead of ~5 ms for exact cosine in JS, recall@10 0.995 at 100k.
+ */
+export const BINARY_SEARCH_THRESHOLD = 4_000;
+/**
+ * 1-bit candidates rescored: k × RESCORE_FACTOR, and at least MIN_CANDIDATES (a query with no
+ * close neighbours ranks poorly in 1-bit, and rescoring 1,000 vectors costs ~0.5 ms).
+ */
+export const RESCORE_FACTOR = 16;
+export const MIN_CANDIDATES = 1000;
+/** Bumped when the in-memory schema changes, so older snapshots are rebuilt, not opened. */
+export const INDEX_FORMAT = 3;
+/**
+ * In a library-wide keyword search over at least MIN_CHUNKS_TO_PRUNE chunks, terms found in more
+ * than this share of chunks are left out when rarer terms remain: BM25 gives them little weight,
+ * yet FTS5 scores every row a term matches, so one common word made searches 5–10× slower.
+ */
+const COMMON_TERM_SHARE = 0.05;
+const MIN_CHUNKS_TO_PRUNE = 2000;
+
+const SCHEMA = `
+  PRAGMA temp_store = MEMORY;
+  CREATE VIRTUAL TABLE fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE fts_terms USING fts5vocab(fts, 'row');
+`;
 
 export interface ChunkSpan {
   start: number;
@@ -42,22 +71,65 @@ export interface Hit {
   score: number;
 }
 
+type Sqlite = Sqlite3Static & {
+  capi: {
+    sqlite3_js_db_export(db: number): Uint8Array;
+    sqlite3_deserialize(db: number, schema: string, data: number, size: number, bufSize: number, flags: number): number;
+    SQLITE_DESERIALIZE_FREEONCLOSE: number;
+    SQLITE_DESERIALIZE_RESIZEABLE: number;
+  };
+  wasm: { allocFromTypedArray(a: Uint8Array): number };
+};
+const pointerOf = (db: Database) => (db as unknown as { pointer: number }).pointer;
+
 export class SearchIndex {
   private readonly mem: Database;
+  /** Unsaved pages' keyword index, created on first use. */
+  private scratch: Database | null = null;
   private readonly docs = new Map<number, IndexedDoc>();
+  /** Saved documents' 1-bit codes: chunk i's at [i · words, (i + 1) · words). */
+  private readonly codes = new Map<number, Uint32Array>();
   private vecCount = 0;
+  /** Test build only: a float32 vec0 table, made on demand for the benchmark baseline. */
+  private floatTable: boolean | null = null;
 
-  constructor(
-    sqlite3: Sqlite3Static,
+  private constructor(
+    private readonly sqlite3: Sqlite3Static,
     readonly dims: number,
+    mem: Database,
   ) {
-    this.mem = new sqlite3.oo1.DB(':memory:', 'c');
-    this.mem.exec(`
-      PRAGMA temp_store = MEMORY;
-      CREATE VIRTUAL TABLE vec USING vec0(embedding float[${dims}]);
-      CREATE VIRTUAL TABLE vec_bits USING vec0(embedding bit[${dims}]);
-      CREATE VIRTUAL TABLE fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
-    `);
+    this.mem = mem;
+  }
+
+  /** An empty index. */
+  static create(sqlite3: Sqlite3Static, dims: number): SearchIndex {
+    const mem = new sqlite3.oo1.DB(':memory:', 'c');
+    mem.exec(SCHEMA);
+    return new SearchIndex(sqlite3, dims, mem);
+  }
+
+  /**
+   * An index from a snapshot (`snapshot()` bytes) of exactly `docs`: their FTS5 rows come from
+   * the snapshot, their texts, vectors and codes from `docs`.
+   */
+  static open(sqlite3: Sqlite3Static, dims: number, snapshot: Uint8Array, docs: readonly IndexedDoc[]): SearchIndex {
+    const s = sqlite3 as Sqlite;
+    const mem = new sqlite3.oo1.DB(':memory:', 'c');
+    const p = s.wasm.allocFromTypedArray(snapshot);
+    const rc = s.capi.sqlite3_deserialize(pointerOf(mem), 'main', p, snapshot.byteLength, snapshot.byteLength, s.capi.SQLITE_DESERIALIZE_FREEONCLOSE | s.capi.SQLITE_DESERIALIZE_RESIZEABLE);
+    if (rc !== 0) {
+      mem.close();
+      throw new Error(`sqlite3_deserialize failed (${rc})`);
+    }
+    mem.exec('PRAGMA temp_store = MEMORY;');
+    const index = new SearchIndex(sqlite3, dims, mem);
+    for (const d of docs) index.track(d);
+    return index;
+  }
+
+  /** The saved documents' database, whole (FTS5): no unsaved page is ever in it. */
+  snapshot(): Uint8Array {
+    return (this.sqlite3 as Sqlite).capi.sqlite3_js_db_export(pointerOf(this.mem));
   }
 
   get size(): number {
@@ -79,103 +151,184 @@ export class SearchIndex {
     return { doc, span, text: doc.text.slice(span.start, span.end) };
   }
 
-  /** Adds many documents in one transaction (unlock adds the whole library at once). */
+  private scratchDb(): Database {
+    if (!this.scratch) {
+      this.scratch = new this.sqlite3.oo1.DB(':memory:', 'c');
+      this.scratch.exec(SCHEMA);
+    }
+    return this.scratch;
+  }
+
+  /** Keeps a document's text and vectors (and, when saved, its 1-bit codes) in JS. */
+  private track(doc: IndexedDoc): void {
+    this.docs.set(doc.id, doc);
+    if (doc.ephemeral) return;
+    this.codes.set(doc.id, binaryCodes(doc.vectors, this.dims));
+    this.vecCount += doc.chunks.length;
+  }
+
+  private dbOf(doc: { ephemeral: boolean }): Database {
+    return doc.ephemeral ? this.scratchDb() : this.mem;
+  }
+
+  /** Adds many documents in one transaction per database (unlock adds the whole library at once). */
   add(docs: readonly IndexedDoc[]): void {
-    const insVec = this.mem.prepare('INSERT INTO vec(rowid, embedding) VALUES (?, ?)');
-    const insBits = this.mem.prepare('INSERT INTO vec_bits(rowid, embedding) VALUES (?, vec_quantize_binary(?))');
-    const insFts = this.mem.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
+    for (const doc of docs) this.remove(doc.id);
+    const saved = docs.filter((d) => !d.ephemeral);
+    const pages = docs.filter((d) => d.ephemeral);
+    if (saved.length) this.insert(this.mem, saved);
+    if (pages.length) this.insert(this.scratchDb(), pages);
+    if (saved.length) this.floatTable = null;
+  }
+
+  private insert(db: Database, docs: readonly IndexedDoc[]): void {
+    const insFts = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
     try {
-      this.mem.transaction(() => {
+      db.transaction(() => {
         for (const doc of docs) {
-          this.removeRows(doc.id);
-          this.docs.set(doc.id, doc);
-          const { dims } = this;
+          this.track(doc);
           doc.chunks.forEach((span, i) => {
-            const id = chunkIdOf(doc.id, i);
             const text = span.heading ? `${span.heading}\n${doc.text.slice(span.start, span.end)}` : doc.text.slice(span.start, span.end);
-            insFts.bind([id, text]).step();
+            insFts.bind([chunkIdOf(doc.id, i), text]).step();
             insFts.reset();
-            if (doc.ephemeral) return; // pages not saved are searched in JS, never mixed into the library KNN
-            const v = doc.vectors.subarray(i * dims, (i + 1) * dims);
-            const blob = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-            insVec.bind([id, blob]).step();
-            insVec.reset();
-            insBits.bind([id, blob]).step();
-            insBits.reset();
-            this.vecCount++;
           });
         }
       });
     } finally {
-      insVec.finalize();
-      insBits.finalize();
       insFts.finalize();
     }
   }
 
   remove(docId: number): void {
-    this.mem.transaction(() => this.removeRows(docId));
-  }
-
-  private removeRows(docId: number): void {
     const old = this.docs.get(docId);
     if (!old) return;
     const lo = chunkIdOf(docId, 0);
     const hi = chunkIdOf(docId + 1, 0) - 1;
-    this.mem.exec('DELETE FROM fts WHERE rowid BETWEEN ? AND ?', { bind: [lo, hi] });
+    const db = this.dbOf(old);
+    db.exec('DELETE FROM fts WHERE rowid BETWEEN ? AND ?', { bind: [lo, hi] });
     if (!old.ephemeral) {
-      this.mem.exec('DELETE FROM vec WHERE rowid BETWEEN ? AND ?', { bind: [lo, hi] });
-      this.mem.exec('DELETE FROM vec_bits WHERE rowid BETWEEN ? AND ?', { bind: [lo, hi] });
       this.vecCount -= old.chunks.length;
+      this.floatTable = null;
     }
+    this.codes.delete(docId);
     this.docs.delete(docId);
   }
 
   /**
-   * Nearest chunks by cosine similarity. With `docIds`, only those documents (exact, in JS);
-   * otherwise every saved document through vec0, 1-bit first on large libraries.
+   * Nearest chunks by cosine similarity. With `docIds`, only those documents; otherwise every
+   * saved document: exact float32 cosine up to BINARY_SEARCH_THRESHOLD chunks; beyond it the
+   * k × RESCORE_FACTOR nearest 1-bit codes by Hamming distance, rescored exactly.
+   *
+   * The Hamming stage runs here in JS rather than in sqlite-vec: vec0's KNN keeps its top k by
+   * repeated linear scans, O(n · k), which at 100k codes and k = 480 took 40–70 ms here; this
+   * scan is O(n) whatever k (a 16-bit popcount table, then a distance histogram picks the cut).
    */
   vectorSearch(query: Float32Array, k: number, docIds?: readonly number[]): Hit[] {
     if (docIds) return this.exactSearch(query, k, docIds);
     if (this.vecCount === 0) return [];
-    const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
-    if (this.vecCount <= BINARY_SEARCH_THRESHOLD) {
-      const rows = this.mem.selectArrays('SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = ?', [q, k]);
-      // L2 distance between unit vectors: cos = 1 - d²/2.
-      return rows.map(([id, d]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: 1 - Number(d) ** 2 / 2 }));
+    if (this.vecCount <= BINARY_SEARCH_THRESHOLD) return this.exactSearch(query, k, this.savedDocIds());
+    const top = new TopK(k);
+    for (const id of this.hammingCandidates(query, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES))) {
+      const doc = this.docs.get(docIdOf(id))!;
+      top.offer(id, dot(query, doc.vectors, (id - doc.id * CHUNKS_PER_DOC) * this.dims, this.dims));
     }
-    const candidates = this.mem.selectArrays('SELECT rowid FROM vec_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?', [q, k * RESCORE_FACTOR]);
-    const hits: Hit[] = [];
-    for (const [idv] of candidates) {
-      const id = Number(idv);
-      const doc = this.docs.get(docIdOf(id));
-      if (!doc) continue;
-      hits.push({ chunkId: id, docId: doc.id, score: dot(query, doc.vectors, (id - doc.id * CHUNKS_PER_DOC) * this.dims, this.dims) });
+    return top.hits();
+  }
+
+  /** Chunk ids of (about) the `n` codes nearest to the query's, by Hamming distance. */
+  private hammingCandidates(query: Float32Array, n: number): number[] {
+    const q = binaryCodes(query, this.dims);
+    const words = q.length;
+    const dist = new Uint16Array(this.vecCount);
+    const ids = new Float64Array(this.vecCount);
+    const histogram = new Uint32Array(this.dims + 1);
+    let at = 0;
+    for (const [docId, codes] of this.codes) {
+      const base = chunkIdOf(docId, 0);
+      for (let c = 0, o = 0; o < codes.length; c++, o += words) {
+        let d = 0;
+        for (let w = 0; w < words; w++) {
+          const x = (codes[o + w]! ^ q[w]!) >>> 0;
+          d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!;
+        }
+        dist[at] = d;
+        ids[at++] = base + c;
+        histogram[d]!++;
+      }
     }
-    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+    // The cut: the smallest distance with at least n codes at or below it.
+    let cut = 0;
+    for (let sum = 0; cut <= this.dims; cut++) if ((sum += histogram[cut]!) >= n) break;
+    const out: number[] = [];
+    for (let i = 0; i < at; i++) if (dist[i]! < cut) out.push(ids[i]!);
+    for (let i = 0; i < at && out.length < n; i++) if (dist[i] === cut) out.push(ids[i]!);
+    return out;
+  }
+
+  private savedDocIds(): number[] {
+    const ids: number[] = [];
+    for (const d of this.docs.values()) if (!d.ephemeral) ids.push(d.id);
+    return ids;
   }
 
   /** Exact cosine over the given documents' vectors (also the recall baseline for the 1-bit search). */
   exactSearch(query: Float32Array, k: number, docIds: Iterable<number>): Hit[] {
-    const hits: Hit[] = [];
+    const top = new TopK(k);
     for (const docId of docIds) {
       const doc = this.docs.get(docId);
       if (!doc) continue;
-      for (let i = 0; i < doc.chunks.length; i++) {
-        hits.push({ chunkId: chunkIdOf(docId, i), docId, score: dot(query, doc.vectors, i * this.dims, this.dims) });
-      }
+      for (let i = 0; i < doc.chunks.length; i++) top.offer(chunkIdOf(docId, i), dot(query, doc.vectors, i * this.dims, this.dims));
     }
-    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+    return top.hits();
   }
 
-  /** BM25 over chunk text (and heading), optionally within some documents. `match` must be a safe FTS5 expression. */
-  keywordSearch(match: string, k: number, docIds?: readonly number[], includeEphemeral = false): Hit[] {
+  /** Test build only (benchmarks): a plain float32 scan in vec0, without the 1-bit stage. */
+  floatScan(query: Float32Array, k: number): Hit[] {
+    if (!this.floatTable) {
+      this.mem.exec(`DROP TABLE IF EXISTS vec_f32; CREATE VIRTUAL TABLE vec_f32 USING vec0(embedding float[${this.dims}]);`);
+      const ins = this.mem.prepare('INSERT INTO vec_f32(rowid, embedding) VALUES (?, ?)');
+      try {
+        this.mem.transaction(() => {
+          for (const doc of this.docs.values()) {
+            if (doc.ephemeral) continue;
+            for (let i = 0; i < doc.chunks.length; i++) {
+              const v = doc.vectors.subarray(i * this.dims, (i + 1) * this.dims);
+              ins.bind([chunkIdOf(doc.id, i), new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]).step();
+              ins.reset();
+            }
+          }
+        });
+      } finally {
+        ins.finalize();
+      }
+      this.floatTable = true;
+    }
+    const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
+    const rows = this.mem.selectArrays('SELECT rowid, distance FROM vec_f32 WHERE embedding MATCH ? AND k = ?', [q, k]);
+    return rows.map(([id, d]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: 1 - Number(d) ** 2 / 2 }));
+  }
+
+  /** Test build only: drops the benchmark's float32 table (it is not part of the product's index). */
+  dropFloatTable(): void {
+    this.mem.exec('DROP TABLE IF EXISTS vec_f32');
+    this.floatTable = null;
+  }
+
+  /**
+   * BM25 over chunk text (and heading), optionally within some documents, for `terms` as
+   * queryTerms (src/core/library/fuse.ts) cuts a query. Unsaved pages are found only when asked
+   * for by id.
+   */
+  keywordSearch(terms: readonly string[], k: number, docIds?: readonly number[]): Hit[] {
+    const match = matchExpression(docIds ? terms : this.withoutCommonTerms(terms));
     if (!match) return [];
     const rows: unknown[][] = [];
     if (docIds) {
       for (const docId of docIds) {
+        const doc = this.docs.get(docId);
+        if (!doc) continue;
         rows.push(
-          ...this.mem.selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY bm25(fts) LIMIT ?', [
+          ...this.dbOf(doc).selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY bm25(fts) LIMIT ?', [
             match,
             chunkIdOf(docId, 0),
             chunkIdOf(docId + 1, 0) - 1,
@@ -184,23 +337,118 @@ export class SearchIndex {
         );
       }
     } else {
-      rows.push(...this.mem.selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?', [match, k * 2]));
+      rows.push(...this.mem.selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?', [match, k]));
     }
     return rows
       .map(([id, s]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: -Number(s) }))
-      .filter((h) => includeEphemeral || docIds || !this.docs.get(h.docId)?.ephemeral)
       .sort((a, b) => b.score - a.score)
       .slice(0, k);
+  }
+
+  /** Whether the saved documents' keyword index holds `term` (tests). */
+  hasTerm(term: string): boolean {
+    return Number(this.mem.selectValue('SELECT count(*) FROM fts_terms WHERE term = ?', [term.toLowerCase()])) > 0;
+  }
+
+  /** `terms` less those in more than COMMON_TERM_SHARE of the chunks, rarest kept if none is left. */
+  private withoutCommonTerms(terms: readonly string[]): readonly string[] {
+    if (terms.length < 2 || this.vecCount < MIN_CHUNKS_TO_PRUNE) return terms;
+    const stmt = this.mem.prepare('SELECT doc FROM fts_terms WHERE term = ?');
+    let df: number[];
+    try {
+      df = terms.map((t) => {
+        // The tokenizer's folding (unicode61, remove_diacritics 2): lower case, no diacritics.
+        stmt.bind([t.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()]);
+        const n = stmt.step() ? Number(stmt.get(0)) : 0;
+        stmt.reset();
+        return n;
+      });
+    } finally {
+      stmt.finalize();
+    }
+    const kept = terms.filter((_, i) => df[i]! <= this.vecCount * COMMON_TERM_SHARE);
+    if (kept.length) return kept;
+    let rarest = 0;
+    df.forEach((n, i) => {
+      if (n < df[rarest]!) rarest = i;
+    });
+    return [terms[rarest]!];
   }
 
   close(): void {
     this.docs.clear();
     this.mem.close();
+    this.scratch?.close();
+    this.scratch = null;
   }
 }
 
+/** FTS5 strings ("…", quotes doubled) joined with OR: read as terms, never as operators. */
+function matchExpression(terms: readonly string[]): string {
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+}
+
+/** Bits set in each 16-bit number. */
+const POPCOUNT16 = (() => {
+  const t = new Uint8Array(1 << 16);
+  for (let i = 1; i < t.length; i++) t[i] = (i & 1) + t[i >> 1]!;
+  return t;
+})();
+
+/**
+ * 1-bit codes of row vectors: bit i of a vector is set when element i is > 0 (sqlite-vec's
+ * vec_quantize_binary and src/core/library/quantize.ts use the same rule), packed in 32-bit words.
+ */
+function binaryCodes(vectors: Float32Array, dims: number): Uint32Array {
+  const words = (dims + 31) >>> 5;
+  const rows = Math.floor(vectors.length / dims);
+  const out = new Uint32Array(rows * words);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dims;
+    const o = r * words;
+    for (let i = 0; i < dims; i++) if (vectors[base + i]! > 0) out[o + (i >>> 5)]! |= 1 << (i & 31);
+  }
+  return out;
+}
+
+/** Dot product, four accumulators (V8 runs this about 1.7× faster than the plain loop). */
 function dot(q: Float32Array, m: Float32Array, offset: number, dims: number): number {
-  let s = 0;
-  for (let j = 0; j < dims; j++) s += q[j]! * m[offset + j]!;
-  return s;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < dims; j += 4) {
+    s0 += q[j]! * m[offset + j]!;
+    s1 += q[j + 1]! * m[offset + j + 1]!;
+    s2 += q[j + 2]! * m[offset + j + 2]!;
+    s3 += q[j + 3]! * m[offset + j + 3]!;
+  }
+  for (; j < dims; j++) s0 += q[j]! * m[offset + j]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** The k best (id, score) pairs seen, without keeping the rest: a small sorted array. */
+class TopK {
+  private readonly ids: number[] = [];
+  private readonly scores: number[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(id: number, score: number): void {
+    if (this.k <= 0) return;
+    const n = this.scores.length;
+    if (n === this.k && score <= this.scores[n - 1]!) return;
+    let i = n === this.k ? n - 1 : n;
+    while (i > 0 && this.scores[i - 1]! < score) {
+      this.scores[i] = this.scores[i - 1]!;
+      this.ids[i] = this.ids[i - 1]!;
+      i--;
+    }
+    this.scores[i] = score;
+    this.ids[i] = id;
+  }
+
+  hits(): Hit[] {
+    return this.ids.map((id, i) => ({ chunkId: id, docId: docIdOf(id), score: this.scores[i]! }));
+  }
 }

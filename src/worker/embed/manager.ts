@@ -1,0 +1,131 @@
+/**
+ * The engine's embedding model: which one is configured, whether its files are on this device,
+ * and loading it. States, as the panel shows them:
+ *   not-loaded  the files are not on this device; the person must agree to a download
+ *   loading     downloading (progress events, task "model") or reading the files
+ *   ready       loaded
+ *   error       the last attempt failed (message says why and what to do)
+ * A model that was bundled or downloaded before is loaded at engine start without asking and
+ * without network, so after a relaunch the state goes loading → ready on its own.
+ */
+import { ConfidantError } from '../../core/errors.ts';
+import type { ModelConfig, ModelState } from '../../messaging/engine.ts';
+import { downloadModel, HUB, type RemoteSource } from './download.ts';
+import { DEFAULT_MODEL_ID, MODELS, type ModelSpec } from './models.ts';
+import { removeModel, storedModel } from './store.ts';
+import { bundledModelIds, loadEmbedder, threadsInUse, type ModelLocation } from './transformers.ts';
+import type { Embedder } from './types.ts';
+
+export function specOf(id: string): ModelSpec {
+  const spec = MODELS[id];
+  if (!spec) throw new ConfidantError('E_BAD_REQUEST', `Unknown embedding model: ${id}`);
+  return spec;
+}
+
+export function defaultThreads(): number {
+  return Math.min(2, navigator.hardwareConcurrency || 1);
+}
+
+export class ModelManager {
+  config: ModelConfig = { modelId: DEFAULT_MODEL_ID };
+  private status: ModelState = { modelId: DEFAULT_MODEL_ID, state: 'not-loaded' };
+  private embedder: Promise<Embedder> | null = null;
+  /** Loads run one at a time (ONNX Runtime refuses to start twice at once). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly onProgress: (done: number, total: number, file: string) => void) {}
+
+  get state(): ModelState {
+    return { ...this.status };
+  }
+
+  /** A model is loaded or loading (from the build, the store, or a download under way). */
+  get available(): boolean {
+    return this.embedder !== null;
+  }
+
+  /** The loaded (or loading) model; a clear error if the person has not let it download yet. */
+  current(): Promise<Embedder> {
+    if (this.embedder) return this.embedder;
+    throw new ConfidantError('E_MODEL_NOT_READY', 'The embedding model is not loaded yet. Download it in Settings (once; it stays on this device).');
+  }
+
+  /** At engine start: the saved configuration; its model is loaded if its files are here. */
+  async restore(saved: ModelConfig | null): Promise<void> {
+    if (saved) this.config = saved;
+    const spec = MODELS[this.config.modelId];
+    if (!spec) {
+      this.status = { modelId: this.config.modelId, state: 'error', error: `Unknown embedding model: ${this.config.modelId}` };
+      return;
+    }
+    this.status = { modelId: spec.id, state: 'not-loaded', dims: spec.dims };
+    const where = await this.locate(spec);
+    if (where) void this.start(spec, this.config, false).catch(() => {});
+  }
+
+  /**
+   * The person's go-ahead: configure `config` and load it, downloading once if needed. The same
+   * model again, already loaded or loading, is not loaded twice.
+   */
+  async load(config: ModelConfig): Promise<{ state: ModelState; changed: boolean }> {
+    const spec = specOf(config.modelId);
+    const changed = spec.id !== this.config.modelId;
+    this.config = config;
+    if (!changed && this.embedder) {
+      try {
+        await this.embedder;
+        return { state: this.state, changed };
+      } catch {
+        /* the earlier attempt failed: try again below */
+      }
+    }
+    await this.start(spec, config, true);
+    return { state: this.state, changed };
+  }
+
+  private async locate(spec: ModelSpec): Promise<ModelLocation | null> {
+    if ((await bundledModelIds()).includes(spec.id)) return 'bundled';
+    if (await storedModel(spec)) return 'downloaded';
+    return null;
+  }
+
+  private start(spec: ModelSpec, config: ModelConfig, mayDownload: boolean): Promise<Embedder> {
+    this.status = { modelId: spec.id, state: 'loading', dims: spec.dims };
+    const run = this.queue.then(async () => {
+      let where = await this.locate(spec);
+      if (!where) {
+        if (!mayDownload) throw new ConfidantError('E_MODEL_NOT_READY', `The embedding model ${spec.id} is not on this device.`);
+        const source: RemoteSource = config.remoteHost ? { host: config.remoteHost, pathTemplate: config.remotePathTemplate ?? '{model}/' } : HUB;
+        await downloadModel(spec, source, { sha256: config.sha256, onProgress: this.onProgress });
+        where = 'downloaded';
+      }
+      try {
+        return { embedder: await loadEmbedder(spec, where, { threads: config.threads ?? defaultThreads() }), where };
+      } catch (e) {
+        if (where !== 'downloaded') throw e;
+        // A stored copy that does not load is damaged: forget it, so the next attempt downloads it anew.
+        await removeModel(spec).catch(() => {});
+        throw new ConfidantError('E_INTERNAL', `The downloaded copy of ${spec.id} could not be loaded and was removed; download it again. (${e instanceof Error ? e.message : String(e)})`);
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    const embedder: Promise<Embedder> = run.then(
+      (r) => {
+        if (this.embedder === embedder) this.status = { modelId: spec.id, state: 'ready', dims: spec.dims, threads: threadsInUse() ?? 1, source: r.where };
+        return r.embedder;
+      },
+      (e: unknown) => {
+        if (this.embedder === embedder) {
+          this.embedder = null;
+          this.status =
+            e instanceof ConfidantError && e.code === 'E_MODEL_NOT_READY'
+              ? { modelId: spec.id, state: 'not-loaded', dims: spec.dims }
+              : { modelId: spec.id, state: 'error', dims: spec.dims, error: e instanceof Error ? e.message : String(e) };
+        }
+        throw e;
+      },
+    );
+    this.embedder = embedder;
+    return embedder;
+  }
+}

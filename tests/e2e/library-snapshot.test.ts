@@ -1,0 +1,109 @@
+/**
+ * The index snapshot (docs/storage.md): unlocking opens the sealed snapshot of the keyword index
+ * instead of rebuilding it, only when it matches the documents exactly; a deleted document's words
+ * leave it at once; pages asked about but not saved never enter it.
+ */
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ask, launch, loadTestModel, newProfileDir, PANEL_PATH, removeProfileDir, TEST_MODELS_DIR, type Session } from './harness.ts';
+import { serveDir, type StaticServer } from './server.ts';
+import { watchEngineConsole, type ConsoleWatch } from './engine-console.ts';
+
+const PASS = 'snapshot test passphrase';
+const profile = newProfileDir();
+let models: StaticServer;
+let session: Session;
+let watch: ConsoleWatch;
+let panel: Page;
+const earlierErrors: string[] = [];
+
+interface IndexInfo { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] }
+interface Passage { docId: number; title: string; text: string }
+const TERMS = ['quokkaberry', 'wombatine', 'zanzibarquux', 'platypodia'];
+
+const doc = (title: string, word: string) => ({
+  kind: 'page',
+  title,
+  url: null,
+  mime: 'text/markdown',
+  text: `# ${title}\n\nThis page is about the ${word}, which lives near rivers and eats berries in the early morning.\n\nA second paragraph repeats ${word} once more.`,
+});
+const info = () => ask<IndexInfo>(panel, 'debug.index', { terms: TERMS });
+const relock = async () => {
+  await ask(panel, 'library.lock');
+  await ask(panel, 'library.unlock', { passphrase: PASS });
+};
+
+async function relaunch(): Promise<void> {
+  earlierErrors.push(...watch.errors, ...session.consoleErrors);
+  await watch.stop();
+  await session.close();
+  session = await launch(profile);
+  watch = await watchEngineConsole(session);
+  panel = await session.openPage(PANEL_PATH);
+  await loadTestModel(panel, models.origin);
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(TEST_MODELS_DIR, 'confidant-test', 'tiny', 'config.json'))) throw new Error('run `npm run make-test-models` first');
+  models = await serveDir(TEST_MODELS_DIR);
+  session = await launch(profile);
+  watch = await watchEngineConsole(session);
+  panel = await session.openPage(PANEL_PATH);
+  await loadTestModel(panel, models.origin);
+  await ask(panel, 'library.setup', { passphrase: PASS });
+});
+afterAll(async () => {
+  await watch?.stop();
+  await session?.close();
+  await models?.close();
+  removeProfileDir(profile);
+});
+
+describe('the sealed index snapshot', () => {
+  let first = 0;
+
+  it('is written at lock, and the next unlock opens it instead of rebuilding', async () => {
+    first = (await ask<{ id: number }>(panel, 'library.save', { doc: doc('Quokka notes', 'quokkaberry') })).id;
+    await ask(panel, 'library.save', { doc: doc('Wombat notes', 'wombatine') });
+    // A page asked about, never saved: searchable now, never in the snapshot.
+    await ask(panel, 'library.indexPage', { doc: doc('Passing page', 'zanzibarquux') });
+    await relock();
+    const i = await info();
+    expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
+    expect(i.termsFound.sort()).toEqual(['quokkaberry', 'wombatine']);
+    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 });
+    expect(hits[0]!.title).toBe('Quokka notes');
+  });
+
+  it("drops a deleted document's words at once, and rewrites the snapshot without them", async () => {
+    await ask(panel, 'library.delete', { id: first });
+    expect((await info()).stored).toBe(false);
+    await relock();
+    const i = await info();
+    expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
+    expect(i.termsFound).toEqual(['wombatine']);
+    // (The vector half always finds something; the deleted document is not it.)
+    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 });
+    expect(hits.every((h) => h.docId !== first && !h.text.includes('quokkaberry'))).toBe(true);
+  });
+
+  it('is rebuilt when it is behind (a save, then the browser closed without locking)', async () => {
+    await ask(panel, 'library.save', { doc: doc('Platypus notes', 'platypodia') });
+    await relaunch();
+    await ask(panel, 'library.unlock', { passphrase: PASS });
+    expect(await info()).toMatchObject({ source: 'rebuilt' });
+    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'platypodia', scope: { kind: 'library' }, k: 3 });
+    expect(hits[0]!.title).toBe('Platypus notes');
+    await relock();
+    const i = await info();
+    expect(i).toMatchObject({ source: 'snapshot', current: true });
+    expect(i.termsFound.sort()).toEqual(['platypodia', 'wombatine']);
+  });
+
+  it('kept every console clean', async () => {
+    expect([...earlierErrors, ...session.consoleErrors, ...watch.errors]).toEqual([]);
+  });
+});

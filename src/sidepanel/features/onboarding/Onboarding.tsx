@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { EngineLine } from '../../components/EngineLine.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { GatewayFields } from '../gateway/GatewayFields.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
@@ -211,31 +212,7 @@ function GatewayStep({ onboarding, settings, attestation, library, nav }: Onboar
           }
         }}
       >
-        <div class="field">
-          <label for="ob-gw">{t('gatewayAddress')}</label>
-          <input
-            id="ob-gw"
-            type="url"
-            inputMode="url"
-            autocomplete="off"
-            spellcheck={false}
-            placeholder="https://gateway.example.com"
-            value={address}
-            onInput={(e) => setAddress(e.currentTarget.value)}
-            aria-invalid={tried && !parsed.ok ? 'true' : undefined}
-            aria-describedby="ob-gw-hint"
-          />
-          <p id="ob-gw-hint" class={tried && !parsed.ok ? 'field-error' : 'hint'}>
-            {tried && !parsed.ok ? t(parsed.errorKey) : t('gatewayAddressHint')}
-          </p>
-        </div>
-        <div class="field">
-          <label for="ob-key">{t('apiKey')}</label>
-          <input id="ob-key" type="password" autocomplete="off" spellcheck={false} value={apiKey} onInput={(e) => setApiKey(e.currentTarget.value)} aria-describedby="ob-key-hint" />
-          <p id="ob-key-hint" class="hint">
-            {t('apiKeyHint')}
-          </p>
-        </div>
+        <GatewayFields idPrefix="ob-gw" address={address} onAddress={setAddress} parsed={parsed} tried={tried} apiKey={apiKey} onApiKey={setApiKey} />
         {err && <ErrorNotice error={err} />}
         {connected && (
           <div class={`state-banner tone-${toneOf(state)}`} role="status" aria-live="polite" data-testid="ob-attest">

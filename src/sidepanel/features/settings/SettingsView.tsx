@@ -8,6 +8,7 @@ import type { Settings } from '../../../messaging/background.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice, SuccessNotice } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
+import { GatewayFields } from '../gateway/GatewayFields.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
 import { STATE_KEY, toneOf } from '../../lib/attest.ts';
@@ -140,41 +141,17 @@ function GatewaySection({
           onSave(() => settings.connectGateway(address, unlocked ? apiKey : null).then((ok) => (ok && setApiKey(''), ok)));
         }}
       >
-        <div class="field">
-          <label for="gw-url">{t('gatewayAddress')}</label>
-          <input
-            id="gw-url"
-            type="url"
-            inputMode="url"
-            autocomplete="off"
-            spellcheck={false}
-            placeholder="https://gateway.example.com"
-            value={address}
-            onInput={(e) => setAddress(e.currentTarget.value)}
-            aria-invalid={tried && !parsed.ok ? 'true' : undefined}
-            aria-describedby="gw-url-hint"
-          />
-          <p id="gw-url-hint" class={tried && !parsed.ok ? 'field-error' : 'hint'}>
-            {tried && !parsed.ok ? t(parsed.errorKey) : t('gatewayAddressHint')}
-          </p>
-        </div>
-        <div class="field">
-          <label for="gw-key">{t('apiKey')}</label>
-          <input
-            id="gw-key"
-            type="password"
-            autocomplete="off"
-            spellcheck={false}
-            value={apiKey}
-            disabled={!unlocked}
-            placeholder={present ? t('apiKeyStoredPlaceholder') : t('apiKeyPlaceholder')}
-            onInput={(e) => setApiKey(e.currentTarget.value)}
-            aria-describedby="gw-key-hint"
-          />
-          <p id="gw-key-hint" class="hint">
-            {!unlocked ? t('apiKeyLocked') : present ? t('apiKeyStored') : t('apiKeyHint')}
-          </p>
-        </div>
+        <GatewayFields
+          idPrefix="gw"
+          address={address}
+          onAddress={setAddress}
+          parsed={parsed}
+          tried={tried}
+          apiKey={apiKey}
+          onApiKey={setApiKey}
+          unlocked={unlocked}
+          present={present ?? false}
+        />
         {children}
         <div class="row-actions">
           {present && unlocked && (

@@ -120,6 +120,26 @@ function bundledModels(): Plugin {
 }
 
 /**
+ * The engine worker's lazily loaded chunks (pdf.js) must not import from the worker's entry chunk:
+ * such an import loads the entry a second time (its URL lacks the worker's `?opfs-disable` query,
+ * so it is another module), which starts a second engine that then fails to open the database.
+ */
+function workerChunksStandalone(): Plugin {
+  return {
+    name: 'confidant:worker-chunks-standalone',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const entries = new Set(Object.values(bundle).flatMap((c) => (c.type === 'chunk' && c.isEntry ? [c.fileName] : [])));
+      for (const c of Object.values(bundle)) {
+        if (c.type !== 'chunk' || c.isEntry) continue;
+        const back = c.imports.filter((f) => entries.has(f));
+        if (back.length) throw new Error(`worker chunk ${c.fileName} imports the worker entry ${back.join(', ')}: it would start a second engine; import it statically instead`);
+      }
+    },
+  };
+}
+
+/**
  * Test build only: an empty extension page (no script), where benchmarks run code of their own
  * through the DevTools protocol with the extension's origin, storage and isolation.
  */
@@ -169,7 +189,7 @@ export default defineConfig(({ mode }) => {
     worker: {
       format: 'es' as const,
       // The engine worker bundles transformers.js and with it ONNX Runtime.
-      plugins: () => [onnxRuntimeThreads()],
+      plugins: () => [onnxRuntimeThreads(), workerChunksStandalone()],
       rollupOptions: { output: { assetFileNames } },
     },
   };

@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ask, DIST_TEST, launch, newProfileDir, removeProfileDir, TEST_MODELS_DIR, type Session } from '../tests/e2e/harness.ts';
 import { serveDir, type StaticServer } from '../tests/e2e/server.ts';
+import { watchEngineConsole, type ConsoleWatch } from '../tests/e2e/engine-console.ts';
 import { median, percentile, row, type BenchRow } from './lib.ts';
 
 const MODEL = 'confidant-test/minilm-shaped';
@@ -86,18 +87,24 @@ interface Browser {
   page: Page;
   profile: string;
   threads: number;
+  /** Console errors of the engine and its workers (printed at the end; a clean run has none). */
+  watch: ConsoleWatch;
 }
 
 async function openBrowser(models: StaticServer, threads: number): Promise<Browser> {
   const profile = newProfileDir();
   const session = await launch(profile);
+  const watch = await watchEngineConsole(session, process.env.BENCH_DEBUG ? { log: (l) => console.log(`    [engine] ${l}`) } : {});
   const page = await session.openPage('bench/blank.html');
   const state = await ask<{ state: string; threads: number }>(page, 'model.load', { modelId: MODEL, remoteHost: `${models.origin}/`, remotePathTemplate: '{model}/', threads });
   if (state.state !== 'ready' || state.threads !== threads) throw new Error(`model not ready with ${threads} threads: ${JSON.stringify(state)}`);
-  return { session, page, profile, threads };
+  return { session, page, profile, threads, watch };
 }
 
 async function closeBrowser(b: Browser): Promise<void> {
+  const errors = [...b.watch.errors, ...b.session.consoleErrors];
+  if (errors.length) console.log(`  console errors (${b.threads}-thread browser):\n${errors.map((e) => `    ${e}`).join('\n')}`);
+  await b.watch.stop();
   await b.session.close();
   removeProfileDir(b.profile);
 }

@@ -12,6 +12,7 @@ import { ModelManager, specOf } from './embed/manager.ts';
 import { modelKey } from './embed/models.ts';
 import type { Embedder } from './embed/types.ts';
 import { Library } from './library/library.ts';
+import * as bench from './debug/bench.ts';
 import { extractPdf } from './pdf/extract.ts';
 
 function emit(event: EngineEvent): void {
@@ -186,15 +187,14 @@ const handlers: Handlers = {
     const rows = vectors ? texts.map((_, i) => Array.from(flat.subarray(i * e.dims, (i + 1) * e.dims))) : undefined;
     return { ms, tokens: texts.map((t) => e.countTokens(t)), threads: models.state.threads ?? 1, vectors: rows };
   },
-  // Benchmark requests: their module is loaded only in the test build (a chunk the store build never fetches).
   'debug.synthetic': async (req) => {
     testOnly('debug.synthetic');
-    const { addSynthetic } = await import('./debug/bench.ts');
+    const { addSynthetic } = benchModule!;
     return withLib((l) => addSynthetic(l, specOf(models.config.modelId).dims, req));
   },
   'debug.search': async (req) => {
     testOnly('debug.search');
-    const { timedSearch } = await import('./debug/bench.ts');
+    const { timedSearch } = benchModule!;
     return withLib((l) => timedSearch(l, currentEmbedder, req));
   },
   'debug.index': async ({ terms }) => {
@@ -202,6 +202,13 @@ const handlers: Handlers = {
     return withLib((l) => l.debugSnapshot(terms));
   },
 };
+
+/**
+ * Benchmark helpers, in the test build only: the store build folds this to null and leaves the
+ * module out. (Not a dynamic import: a split-off chunk importing back from the entry chunk would load
+ * the entry a second time, under a URL without the worker's query, as a second engine.)
+ */
+const benchModule = __TEST_BUILD__ ? bench : null;
 
 function testOnly(type: string): void {
   if (!__TEST_BUILD__) throw new ConfidantError('E_BAD_REQUEST', `Unknown engine request: ${type}`);

@@ -76,6 +76,9 @@ describe('the sealed index snapshot', () => {
     expect(i.termsFound.sort()).toEqual(['quokkaberry', 'wombatine']);
     const hits = await ask<Passage[]>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 });
     expect(hits[0]!.title).toBe('Quokka notes');
+    expect(hits[0]!.text).toContain('quokkaberry');
+    // Texts stay sealed until needed: opening one still gives it whole.
+    expect((await ask<{ text: string }>(panel, 'library.get', { id: first })).text).toContain('A second paragraph repeats quokkaberry once more.');
   });
 
   it("drops a deleted document's words at once, and rewrites the snapshot without them", async () => {

@@ -30,7 +30,7 @@ export const BINARY_SEARCH_THRESHOLD = 4_000;
 export const RESCORE_FACTOR = 16;
 export const MIN_CANDIDATES = 1000;
 /** Bumped when the in-memory schema changes, so older snapshots are rebuilt, not opened. */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 /**
  * In a library-wide keyword search over at least MIN_CHUNKS_TO_PRUNE chunks, terms found in more
  * than this share of chunks are left out when rarer terms remain: BM25 gives them little weight,
@@ -43,6 +43,7 @@ const SCHEMA = `
   PRAGMA temp_store = MEMORY;
   CREATE VIRTUAL TABLE fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
   CREATE VIRTUAL TABLE fts_terms USING fts5vocab(fts, 'row');
+  CREATE TABLE codes (doc_id INTEGER PRIMARY KEY, bits BLOB NOT NULL);
 `;
 
 export interface ChunkSpan {
@@ -56,7 +57,8 @@ export interface IndexedDoc {
   id: number;
   title: string;
   url: string | null;
-  text: string;
+  /** The document's text; null while it stays sealed in the store (the library opens it on demand). */
+  text: string | null;
   chunks: ChunkSpan[];
   /** chunks.length × dims, row per chunk. */
   vectors: Float32Array;
@@ -109,8 +111,8 @@ export class SearchIndex {
   }
 
   /**
-   * An index from a snapshot (`snapshot()` bytes) of exactly `docs`: their FTS5 rows come from
-   * the snapshot, their texts, vectors and codes from `docs`.
+   * An index from a snapshot (`snapshot()` bytes) of exactly `docs`: their FTS5 rows and 1-bit
+   * codes come from the snapshot, their texts and vectors from `docs`.
    */
   static open(sqlite3: Sqlite3Static, dims: number, snapshot: Uint8Array, docs: readonly IndexedDoc[]): SearchIndex {
     const s = sqlite3 as Sqlite;
@@ -123,11 +125,19 @@ export class SearchIndex {
     }
     mem.exec('PRAGMA temp_store = MEMORY;');
     const index = new SearchIndex(sqlite3, dims, mem);
-    for (const d of docs) index.track(d);
+    // The codes were stored with the snapshot; a document without them (or with others) gets new ones.
+    const stored = new Map<number, Uint8Array>();
+    for (const [id, bits] of mem.selectArrays('SELECT doc_id, bits FROM codes')) stored.set(Number(id), bits as Uint8Array);
+    const words = (dims + 31) >>> 5;
+    for (const d of docs) {
+      const b = stored.get(d.id);
+      const codes = b && b.byteLength === d.chunks.length * words * 4 ? new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) : undefined;
+      index.track(d, codes);
+    }
     return index;
   }
 
-  /** The saved documents' database, whole (FTS5): no unsaved page is ever in it. */
+  /** The saved documents' database, whole (FTS5 and the 1-bit codes): no unsaved page is ever in it. */
   snapshot(): Uint8Array {
     return (this.sqlite3 as Sqlite).capi.sqlite3_js_db_export(pointerOf(this.mem));
   }
@@ -144,10 +154,11 @@ export class SearchIndex {
     return this.docs.values();
   }
 
+  /** A chunk's text, or null when unknown or its document's text is still sealed. */
   chunkText(chunkId: number): { doc: IndexedDoc; span: ChunkSpan; text: string } | null {
     const doc = this.docs.get(docIdOf(chunkId));
     const span = doc?.chunks[chunkId - doc.id * CHUNKS_PER_DOC];
-    if (!doc || !span) return null;
+    if (!doc || !span || doc.text === null) return null;
     return { doc, span, text: doc.text.slice(span.start, span.end) };
   }
 
@@ -159,11 +170,17 @@ export class SearchIndex {
     return this.scratch;
   }
 
-  /** Keeps a document's text and vectors (and, when saved, its 1-bit codes) in JS. */
-  private track(doc: IndexedDoc): void {
+  /**
+   * Keeps a document's text and vectors (and, when saved, its 1-bit codes) in JS. Codes computed
+   * here are also written to the `codes` table, so a snapshot carries them (computing them for
+   * 100k chunks took ~300 ms of every unlock).
+   */
+  private track(doc: IndexedDoc, known?: Uint32Array): void {
     this.docs.set(doc.id, doc);
     if (doc.ephemeral) return;
-    this.codes.set(doc.id, binaryCodes(doc.vectors, this.dims));
+    const codes = known ?? binaryCodes(doc.vectors, this.dims);
+    if (!known) this.mem.exec('INSERT OR REPLACE INTO codes(doc_id, bits) VALUES (?, ?)', { bind: [doc.id, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)] });
+    this.codes.set(doc.id, codes);
     this.vecCount += doc.chunks.length;
   }
 
@@ -186,9 +203,11 @@ export class SearchIndex {
     try {
       db.transaction(() => {
         for (const doc of docs) {
+          const body = doc.text;
+          if (body === null) throw new Error(`document ${doc.id} has no text to index`);
           this.track(doc);
           doc.chunks.forEach((span, i) => {
-            const text = span.heading ? `${span.heading}\n${doc.text.slice(span.start, span.end)}` : doc.text.slice(span.start, span.end);
+            const text = span.heading ? `${span.heading}\n${body.slice(span.start, span.end)}` : body.slice(span.start, span.end);
             insFts.bind([chunkIdOf(doc.id, i), text]).step();
             insFts.reset();
           });
@@ -207,6 +226,7 @@ export class SearchIndex {
     const db = this.dbOf(old);
     db.exec('DELETE FROM fts WHERE rowid BETWEEN ? AND ?', { bind: [lo, hi] });
     if (!old.ephemeral) {
+      this.mem.exec('DELETE FROM codes WHERE doc_id = ?', { bind: [docId] });
       this.vecCount -= old.chunks.length;
       this.floatTable = null;
     }

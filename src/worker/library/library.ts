@@ -184,8 +184,8 @@ export class Library {
   /**
    * Opens every row and makes the in-memory index: from the sealed snapshot when it matches the
    * documents exactly (fingerprint), otherwise built from the rows (then a snapshot is written).
-   * With a snapshot, bodies stay sealed on disk until a search or a reader needs them (textOf):
-   * unlocking reads and decrypts a third less, and holds less plaintext.
+   * With a snapshot, bodies are left out of unlocking (a third of what it reads and decrypts) and
+   * opened right after, in the background (warmTexts), or first by whatever needs one (textOf).
    */
   private async buildIndex(rows: ListedRow[]): Promise<void> {
     const key = this.requireKey();
@@ -229,6 +229,20 @@ export class Library {
     }
     this.index = index;
     this.stale = rows.filter((r) => !current(r)).map((r) => r.id);
+    if (useSnapshot) void this.warmTexts(docs, key);
+  }
+
+  /**
+   * After unlocking from the snapshot, the texts are decrypted in the background, a batch per
+   * task, so searches soon find them open (a search that cites a text still sealed opens it
+   * itself). Stops when the library is locked.
+   */
+  private async warmTexts(docs: readonly IndexedDoc[], key: CryptoKey): Promise<void> {
+    for (let i = 0; i < docs.length; i += OPEN_BATCH) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.dataKey !== key) return;
+      await Promise.all(docs.slice(i, i + OPEN_BATCH).map((d) => this.textOf(d, key).catch(() => null)));
+    }
   }
 
   /** A saved document's text, decrypted from the store the first time it is needed. */

@@ -1,6 +1,6 @@
 /** The panel's shell: header (title, attestation, lock), view tabs, the current view, the attestation details. */
 import type { AttestationModel } from '../models/attestation.ts';
-import type { AppModel } from '../models/app.ts';
+import type { AppDeps, AppModel } from '../models/app.ts';
 import type { ChatModel } from '../models/chat.ts';
 import type { EngineModel } from '../models/engine.ts';
 import type { LibraryModel } from '../models/library.ts';
@@ -19,15 +19,9 @@ import { EngineLine } from './EngineLine.tsx';
 import { Icon, type IconName } from './Icon.tsx';
 import { Spinner } from './Progress.tsx';
 
-export interface AppProps {
+/** The app model plus the models it was built from. */
+export interface AppProps extends AppDeps {
   app: AppModel;
-  engine: EngineModel;
-  settings: SettingsModel;
-  attestation: AttestationModel;
-  library: LibraryModel;
-  chat: ChatModel;
-  onboarding: OnboardingModel;
-  nav: NavModel;
 }
 
 const TABS: { view: View; key: string; icon: IconName }[] = [

@@ -10,7 +10,7 @@ import { ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
 import { hexInt, toHex } from '../../bytes.ts';
 import { decodeTcb, parseReport, tcbHex } from './abi.ts';
-import type { Product, SnpReport, TcbParts } from './abi.ts';
+import type { GuestPolicy, Product, SnpReport, TcbParts } from './abi.ts';
 import { parseCertificate, parseCertificateChain, parseCrl } from './certs.ts';
 import { verifyReport } from './verify.ts';
 import type { SnpVerifyOptions } from './verify.ts';
@@ -69,20 +69,8 @@ export interface SnpClaims {
   authorKeyDigest: string;
   reportId: string;
   reportIdMa: string;
-  policy: {
-    hex: string;
-    ABI_MAJOR: number;
-    ABI_MINOR: number;
-    SMT: boolean;
-    MIGRATE_MA: boolean;
-    DEBUG: boolean;
-    SINGLE_SOCKET: boolean;
-    CXL_ALLOW: boolean;
-    MEM_AES_256_XTS: boolean;
-    RAPL_DIS: boolean;
-    CIPHERTEXT_HIDING: boolean;
-    PAGE_SWAP_DISABLE: boolean;
-  };
+  /** The decoded POLICY, with the raw 64-bit value as hex (claims travel as JSON). */
+  policy: Omit<GuestPolicy, 'raw'> & { hex: string };
   platformInfo: {
     hex: string;
     SMT_EN: boolean;

@@ -20,7 +20,7 @@
  * specification format"): DMTFSpecMeasurementValueType u8 | DMTFSpecMeasurementValueSize u16 | value.
  *
  * Opaque data is NVIDIA's TLV list: type u16 | length u16 | value (section 2 of
- * shared/vectors/h100/FACTS.md, cross-read with NVIDIA's verifier).
+ * tests/fixtures/vectors/h100/FACTS.md, cross-read with NVIDIA's verifier).
  *
  * Trailing bytes rule: bytes after the signature are not signed. They are tolerated only when
  * they are all 0x00 and at most MAX_TRAILING_ZERO_BYTES long (the trustee CoCo capture carries

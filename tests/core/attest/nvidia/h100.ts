@@ -1,9 +1,15 @@
 /**
- * The NVIDIA H100 vectors (shared/vectors/h100, see its FACTS.md and SOURCES.md) and the
+ * The NVIDIA H100 vectors (tests/fixtures/vectors/h100, see its FACTS.md and SOURCES.md) and the
  * expected values FACTS.md §7 states for them.
  */
 import { parseReportHex } from '../../../../src/core/attest/nvidia/index.ts';
-import { readVectorText } from '../../../helpers/vectors.ts';
+import { DEV_NRAS_JWKS } from '../../../../src/core/attest/roots/dev/index.ts';
+import { HAS_AGPL_VECTORS, readVectorText } from '../../../helpers/vectors.ts';
+
+export { HAS_AGPL_VECTORS };
+
+/** A JWKS that does not hold the key of any real NRAS token: the development one (one key). */
+export const OTHER_JWKS: unknown = DEV_NRAS_JWKS;
 
 export interface H100Vector {
   name: string;
@@ -114,7 +120,10 @@ export const rimText = {
   vbios535: (): string => readVectorText('h100/sdk-535-sample/1010_0200_882_96005E0001_PROD.swidtag'),
 };
 
-/** Test input only: NVIDIA-service output captured by an AGPL project (SOURCES.md); never copied into src. */
+/**
+ * Test input only: NVIDIA-service output captured by an AGPL project (SOURCES.md); not committed
+ * (tests/helpers/vectors.ts). Tests that read it run only when HAS_AGPL_VECTORS.
+ */
 export const agplNras = {
   token: (): string => readVectorText('h100/agpl-origin/vault-genome-nras/nras-response.json'),
   jwks: (): unknown => JSON.parse(readVectorText('h100/agpl-origin/vault-genome-nras/nras-jwks.EXCERPT.json')),

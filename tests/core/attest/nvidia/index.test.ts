@@ -3,7 +3,7 @@ import { ConfidantError, ParseError } from '../../../../src/core/errors.ts';
 import type { Check } from '../../../../src/core/attest/types.ts';
 import { type GpuPolicy, MAX_REPORT_BYTES, defaultGpuPolicy, parseSpdmEvidence, verifyGpu } from '../../../../src/core/attest/nvidia/index.ts';
 import { FAKE_NOW, makeFakeGpuChain, resign } from './fake.ts';
-import { RIM_TIME, agplNras, h100Vectors, hex, nvtrustNras, rimText } from './h100.ts';
+import { OTHER_JWKS, RIM_TIME, h100Vectors, hex, nvtrustNras, rimText } from './h100.ts';
 
 const vectors = h100Vectors();
 const byName = (n: string) => vectors.find((v) => v.name === n)!;
@@ -119,7 +119,7 @@ describe('verifyGpu with NRAS', () => {
   it('nvtrust-sample with its NRAS result: the signing key is unknown, everything else checks out', async () => {
     const v = byName('nvtrust-sample');
     const { checks } = await verifyGpu(
-      { report: v.report, certChainPem: v.certChainPem, nras: { token: nvtrustNras.token(), jwks: agplNras.jwks() } },
+      { report: v.report, certChainPem: v.certChainPem, nras: { token: nvtrustNras.token(), jwks: OTHER_JWKS } },
       { ...defaultGpuPolicy, measurements: 'nras' },
       { now: new Date(nvtrustNras.iat * 1000), expectedNonce: hex(v.nonce) },
     );
@@ -137,7 +137,7 @@ describe('verifyGpu with NRAS', () => {
 
   it('the default policy requires RIMs even when an NRAS result is given', async () => {
     const v = byName('nvtrust-sample');
-    const { checks } = await verifyGpu({ report: v.report, certChainPem: v.certChainPem, nras: { token: nvtrustNras.token(), jwks: agplNras.jwks() } }, defaultGpuPolicy, { now: new Date(nvtrustNras.iat * 1000), expectedNonce: hex(v.nonce) });
+    const { checks } = await verifyGpu({ report: v.report, certChainPem: v.certChainPem, nras: { token: nvtrustNras.token(), jwks: OTHER_JWKS } }, defaultGpuPolicy, { now: new Date(nvtrustNras.iat * 1000), expectedNonce: hex(v.nonce) });
     expect(failed(checks)).toContain('gpu.rim.driver.present');
   });
 });

@@ -20,7 +20,7 @@ import {
 import { KeyUsage } from '../../../../src/core/attest/nvidia/certs.ts';
 import { FAKE_NOW, makeFakeGpuChain, resign } from './fake.ts';
 import { mulberry32 } from '../../../helpers/prng.ts';
-import { RIM_TIME, agplNras, flipBit, h100Vectors, nvtrustNras, rimText } from './h100.ts';
+import { HAS_AGPL_VECTORS, RIM_TIME, agplNras, flipBit, h100Vectors, nvtrustNras, rimText } from './h100.ts';
 
 const vectors = h100Vectors();
 const byName = (n: string) => vectors.find((v) => v.name === n)!;
@@ -221,8 +221,7 @@ describe('certificate decoding agrees with @peculiar/x509', () => {
   ] as const) {
     parseRim(t).signature.certs.forEach((c, i) => all.push([`${n} KeyInfo[${i}]`, c.der]));
   }
-  const jwks = agplNras.jwks() as { keys: { x5c: string[] }[] };
-  jwks.keys[0]!.x5c.forEach((b, i) => all.push([`NRAS x5c[${i}]`, new Uint8Array(Buffer.from(b, 'base64'))]));
+  if (HAS_AGPL_VECTORS) (agplNras.jwks() as { keys: { x5c: string[] }[] }).keys[0]!.x5c.forEach((b, i) => all.push([`NRAS x5c[${i}]`, new Uint8Array(Buffer.from(b, 'base64'))]));
 
   it.each(all)('%s', (_, der) => {
     const mine = parsePemCerts('c', `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64')}\n-----END CERTIFICATE-----`)[0]!;

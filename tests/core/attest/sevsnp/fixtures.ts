@@ -2,7 +2,7 @@
  * The real SEV-SNP vectors (outside the repo, see tests/helpers/vectors.ts) with the values
  * FACTS.md states for each, and a time at which each one's certificates are valid.
  */
-import { readVector, readVectorText } from '../../../helpers/vectors.ts';
+import { HAS_AGPL_VECTORS, readVector, readVectorText } from '../../../helpers/vectors.ts';
 import { reportBytesFromHex } from '../../../../src/core/attest/sevsnp/abi.ts';
 import type { Product } from '../../../../src/core/attest/sevsnp/abi.ts';
 
@@ -126,6 +126,11 @@ export const VECTORS: SnpVector[] = [
     chipIdPrefix: '0506ffba875e939c2729d20c74eb72b4',
     cpuid: [0x19, 0x11, 0x01],
   },
+];
+
+/** Test input only, not committed (tests/helpers/vectors.ts): used when CONFIDANT_VECTORS has it. */
+if (HAS_AGPL_VECTORS) {
+  VECTORS.push(
   {
     name: 'genoa-tinfoil (agpl-origin)',
     report: () => readVector('snp/agpl-origin/genoa-tinfoil/snp-report.DERIVED.bin'),
@@ -146,7 +151,9 @@ export const VECTORS: SnpVector[] = [
     chipIdPrefix: '1af1aa6c1f56037a05849a59b8815cf9',
     cpuid: [0x19, 0x11, 0x01],
   },
-];
+  );
+}
+
 
 export function vector(name: string): SnpVector {
   const v = VECTORS.find((x) => x.name.startsWith(name));

@@ -74,10 +74,10 @@ describe('rejections', () => {
   });
 
   it('a VCEK before its notBefore fails snp.cert.validity', async () => {
-    const v = vector('genoa-tinfoil');
-    const { checks } = await verifySnp({ report: v.report(), vcek: v.vcek() }, policy, { now: new Date('2025-06-01T00:00:00Z') });
+    const v = vector('genoa-azure-trustee');
+    const { checks } = await verifySnp({ report: v.report(), vcek: v.vcek() }, policy, { now: new Date('2025-01-01T00:00:00Z') });
     expect(failedIds(checks)).toEqual(['snp.cert.validity']);
-    expect(check(checks, 'snp.cert.validity').detail).toMatch(/VCEK is not valid before 2026-01-11/);
+    expect(check(checks, 'snp.cert.validity').detail).toMatch(/VCEK is not valid before 2025-01-24/);
   });
 
   it('go-sev-guest (DEBUG set) under the default policy fails snp.policy.DEBUG with got/want', async () => {

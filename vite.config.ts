@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import preact from '@preact/preset-vite';
@@ -20,7 +20,7 @@ function onnxRuntimeFiles(): Plugin {
     name: 'confidant:onnx-runtime-files',
     apply: 'build',
     generateBundle() {
-      // Chrome 116+ always has WASM SIMD, so the non-SIMD builds are left out (half the size).
+      // Chrome 140+ (our minimum) always has WASM SIMD, so the non-SIMD builds are left out (half the size).
       for (const name of readdirSync(dir).filter((n) => n.endsWith('.wasm') && n.includes('simd'))) {
         this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dir, name)) });
       }
@@ -140,6 +140,36 @@ function workerChunksStandalone(): Plugin {
 }
 
 /**
+ * The content script is injected with chrome.scripting.executeScript({ files }), which needs no
+ * web-accessible resource; crxjs lists it as one anyway (for its `?script` import), which would
+ * let any site probe `chrome-extension://<id>/…/extract.js` to learn that Confidant is installed.
+ * This removes that entry from the written manifest, and fails the build if one remains.
+ */
+function noWebAccessibleResources(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'confidant:no-web-accessible-resources',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(c) {
+      outDir = c.build.outDir;
+    },
+    writeBundle() {
+      const file = `${outDir}/manifest.json`;
+      if (!existsSync(file)) return;
+      const m = JSON.parse(readFileSync(file, 'utf8')) as { web_accessible_resources?: { resources: string[] }[] };
+      if (!m.web_accessible_resources) return;
+      const kept = m.web_accessible_resources
+        .map((w) => ({ ...w, resources: w.resources.filter((r) => !/^(src\/content\/|assets\/extract)/.test(r)) }))
+        .filter((w) => w.resources.length > 0);
+      if (kept.length) throw new Error(`unexpected web_accessible_resources: ${JSON.stringify(kept)}`);
+      delete m.web_accessible_resources;
+      writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
+    },
+  };
+}
+
+/**
  * Test build only: an empty extension page (no script), where benchmarks run code of their own
  * through the DevTools protocol with the extension's origin, storage and isolation.
  */
@@ -168,7 +198,7 @@ export default defineConfig(({ mode }) => {
   const m = structuredClone(manifest) as typeof manifest & { host_permissions?: string[] };
   if (test) m.host_permissions = ['http://127.0.0.1/*'];
   return {
-    plugins: [preact(), crx({ manifest: m as ManifestV3Export }), onnxRuntimeFiles(), bundledModels(), ...(test ? [benchPage()] : [])],
+    plugins: [preact(), crx({ manifest: m as ManifestV3Export }), onnxRuntimeFiles(), bundledModels(), noWebAccessibleResources(), ...(test ? [benchPage()] : [])],
     define: {
       __TEST_BUILD__: JSON.stringify(test),
       __DEV_GATEWAY__: JSON.stringify(dev ? (process.env.CONFIDANT_DEV_GATEWAY ?? 'http://127.0.0.1:8787') : null),
@@ -176,7 +206,7 @@ export default defineConfig(({ mode }) => {
     build: {
       outDir: test ? 'dist-test' : dev ? 'dist-dev' : 'dist',
       emptyOutDir: true,
-      target: 'chrome116',
+      target: 'chrome140',
       // No source maps in the store build: nothing to leak, smaller zip.
       sourcemap: false,
       chunkSizeWarningLimit: 4096,

@@ -53,7 +53,8 @@ export class KeyManager {
     const publicKey = new Uint8Array(await suite.kem.serializePublicKey(keyPair.publicKey));
     const keyId = 'k' + toBase64Url((await sha256(publicKey)).subarray(0, 16));
     const createdAt = this.now();
-    const key: GatewayKey = { keyId, keyPair, publicKey, createdAt, notAfter: createdAt + this.opts.lifetimeMs, seen: new Set() };
+    // Whole seconds: bundle version 2 binds expiresAt in seconds (src/core/attest/binding.ts).
+    const key: GatewayKey = { keyId, keyPair, publicKey, createdAt, notAfter: Math.floor((createdAt + this.opts.lifetimeMs) / 1000) * 1000, seen: new Set() };
     if (this.currentKey && this.currentKey.notAfter > createdAt) this.currentKey.notAfter = createdAt; // retired early (full)
     this.keys.set(keyId, key);
     this.currentKey = key;

@@ -40,6 +40,10 @@ const { values } = parseArgs({
     'gpu-evidence-cmd': { type: 'string' },
     'rim-url': { type: 'string' },
     gpus: { type: 'string', default: '1' },
+    /** --simulated: the launch MEASUREMENT its reports carry (96 hex digits), to stand for another build. */
+    measurement: { type: 'string' },
+    /** Bundle version to emit: 2 (binds expiresAt and model), or 1 to test clients in the transition. */
+    'bundle-version': { type: 'string', default: '2' },
     'max-body': { type: 'string', default: String(4 << 20) },
     'allow-origin': { type: 'string', multiple: true },
     'builtin-delay-ms': { type: 'string', default: '0' },
@@ -71,7 +75,14 @@ async function chooseUpstream(): Promise<Upstream> {
 }
 
 async function chooseEvidence(): Promise<EvidenceSource> {
-  if (values.simulated) return SimulatedEvidence.create({ gpus: num('gpus', values.gpus, 1) });
+  if (values.simulated) {
+    const m = values.measurement;
+    if (m !== undefined && !/^[0-9a-fA-F]{96}$/.test(m)) {
+      console.error('--measurement must be 96 hex digits (a 48-byte SEV-SNP launch measurement)');
+      process.exit(2);
+    }
+    return SimulatedEvidence.create({ gpus: num('gpus', values.gpus, 1), ...(m ? { measurement: Uint8Array.from(Buffer.from(m, 'hex')) } : {}) });
+  }
   const cmd = values['gpu-evidence-cmd'];
   if (!cmd) {
     console.error('--gpu-evidence-cmd is required without --simulated (a JSON argv array with {nonce})');
@@ -119,6 +130,7 @@ const server = createGateway({
   apiKey,
   maxBodyBytes: num('max-body', values['max-body'], 1024),
   allowOrigins: values['allow-origin'],
+  bundleVersion: values['bundle-version'] === '1' ? 1 : 2,
   log,
 });
 const purge = setInterval(() => keys.purge(), 10_000);

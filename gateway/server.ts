@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../src/core/errors.ts';
-import { CLIENT_NONCE_BYTES } from '../src/core/attest/binding.ts';
+import { CLIENT_NONCE_BYTES, type BindingVersion } from '../src/core/attest/binding.ts';
 import { fromBase64Lenient, toHex } from '../src/core/bytes.ts';
 import { FrameSealer } from '../src/core/channel/frames.ts';
 import { openRequest, parseEnvelope, type ChatRequestBody } from '../src/core/channel/request.ts';
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   allowOrigins?: string[];
   /** Concurrent evidence collections. */
   maxAttestations?: number;
+  /** Bundle version: 2 (default), or 1 to test clients during the transition. */
+  bundleVersion?: BindingVersion;
   log?: (line: string) => void;
 }
 
@@ -126,7 +128,7 @@ export function createGateway(opts: GatewayOptions): Server {
     req.on('close', () => ac.abort());
     try {
       const key = await opts.keys.current();
-      const bundle = await attestations.run(() => buildBundle({ nonce, key, source: opts.evidence, model: opts.upstream.model, signal: ac.signal }));
+      const bundle = await attestations.run(() => buildBundle({ nonce, key, source: opts.evidence, model: opts.upstream.model, signal: ac.signal, version: opts.bundleVersion ?? 2 }));
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(bundle));
       return 200;

@@ -44,10 +44,13 @@ export class SimulatedEvidence implements EvidenceSource {
     private readonly gpuUeid: string,
     private readonly nrasKey: CryptoKey,
     private readonly gpuCount: number,
+    private readonly measurement: Uint8Array,
   ) {}
 
   /** Issues this run's VCEK (for the simulated chip and TCB) and GPU FMC leaf(s) from the dev CAs. */
-  static async create(opts: { devKeysDir?: string; gpus?: number } = {}): Promise<SimulatedEvidence> {
+  /** `measurement` (48 bytes): the launch MEASUREMENT the simulated reports carry (default SIM_MEASUREMENT). */
+  static async create(opts: { devKeysDir?: string; gpus?: number; measurement?: Uint8Array } = {}): Promise<SimulatedEvidence> {
+    if (opts.measurement && opts.measurement.length !== 48) throw new RangeError(`a launch measurement is 48 bytes, got ${opts.measurement.length}`);
     const dir = opts.devKeysDir ?? DEFAULT_DEV_KEYS;
     const ask = await importSigner(read(dir, 'amd-ask.key.pem'), read(dir, 'amd-ask.cert.pem'), 'rsa-pss');
     const ark = new x509.X509Certificate(read(dir, 'amd-ark.cert.pem'));
@@ -94,6 +97,7 @@ export class SimulatedEvidence implements EvidenceSource {
       BigInt('0x' + serialHex).toString(10),
       nras,
       Math.max(1, opts.gpus ?? 1),
+      opts.measurement ?? SIM_MEASUREMENT,
     );
   }
 
@@ -162,7 +166,7 @@ export class SimulatedEvidence implements EvidenceSource {
   async snpReport(reportData: Uint8Array): Promise<SnpEvidence> {
     const report = buildReportV3({
       reportData,
-      measurement: SIM_MEASUREMENT,
+      measurement: this.measurement,
       chipId: SIM_CHIP_ID,
       tcb: SIM_TCB,
       policy: SIM_POLICY,

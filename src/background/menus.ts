@@ -1,17 +1,23 @@
-import browser from 'webextension-polyfill';
+/**
+ * Context menus: save the page or the selection to the library (through the same page pipeline
+ * as the panel), and ask about the selection (the panel opens with it as the question's context).
+ */
 import { toErrorData } from '../core/errors.ts';
-import { extractFromTab } from './extract.ts';
-import { engine } from './engine.ts';
-import { getSettings, isNeverRead } from './settings.ts';
+import { readPage } from './page.ts';
+import { engine } from './relay.ts';
 
 export const MENU_SAVE_PAGE = 'confidant.save-page';
 export const MENU_SAVE_SELECTION = 'confidant.save-selection';
+export const MENU_ASK_SELECTION = 'confidant.ask-selection';
+/** Where a selection to ask about waits until the panel has opened and read it. */
+export const PENDING_ASK_KEY = 'ask.pendingSelection';
 
 /** Context menus are created once per install/update; they persist across service worker restarts. */
 export function createMenus(): void {
   chrome.contextMenus.removeAll(() => {
-    chrome.contextMenus.create({ id: MENU_SAVE_PAGE, title: browser.i18n.getMessage('menuSavePage'), contexts: ['page'] });
-    chrome.contextMenus.create({ id: MENU_SAVE_SELECTION, title: browser.i18n.getMessage('menuSaveSelection'), contexts: ['selection'] });
+    chrome.contextMenus.create({ id: MENU_SAVE_PAGE, title: chrome.i18n.getMessage('menuSavePage'), contexts: ['page'] });
+    chrome.contextMenus.create({ id: MENU_SAVE_SELECTION, title: chrome.i18n.getMessage('menuSaveSelection'), contexts: ['selection'] });
+    chrome.contextMenus.create({ id: MENU_ASK_SELECTION, title: chrome.i18n.getMessage('menuAskSelection'), contexts: ['selection'] });
   });
 }
 
@@ -22,20 +28,23 @@ function notify(level: 'info' | 'error', text: string): void {
 }
 
 export function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): void {
-  if (!tab?.id || (info.menuItemId !== MENU_SAVE_PAGE && info.menuItemId !== MENU_SAVE_SELECTION)) return;
+  if (!tab?.id) return;
+  const id = info.menuItemId;
+  if (id !== MENU_SAVE_PAGE && id !== MENU_SAVE_SELECTION && id !== MENU_ASK_SELECTION) return;
   // Opening the panel must happen in the click's own turn (it needs the user gesture).
   chrome.sidePanel.open({ tabId: tab.id }).catch(() => {});
   const tabId = tab.id;
+  if (id === MENU_ASK_SELECTION) {
+    const payload = { tabId, text: (info.selectionText ?? '').trim(), title: tab.title ?? '', url: tab.url ?? '', at: Date.now() };
+    // The panel may not be open yet: it reads this when it starts, and listens for the event when it is.
+    void chrome.storage.session.set({ [PENDING_ASK_KEY]: payload });
+    chrome.runtime.sendMessage({ target: 'panel', type: 'ask.selection', payload }).catch(() => {});
+    return;
+  }
   void (async () => {
     try {
-      const page = await extractFromTab(tabId);
-      if (isNeverRead(await getSettings(), page.url)) throw new Error(`You asked Confidant never to read ${new URL(page.url).hostname}.`);
-      const selection = info.menuItemId === MENU_SAVE_SELECTION ? (info.selectionText ?? page.selection) : null;
-      const saved = await engine('library.save', {
-        doc: selection
-          ? { kind: 'selection', title: `${page.title} (selection)`, url: page.url, lang: page.lang, text: selection, mime: 'text/plain' }
-          : { kind: 'page', title: page.title, url: page.url, lang: page.lang, byline: page.byline, text: page.text, mime: 'text/markdown' },
-      });
+      const doc = await readPage(tabId, { selectionOnly: id === MENU_SAVE_SELECTION, ...(info.selectionText ? { selectionText: info.selectionText } : {}) });
+      const saved = await engine('library.save', { doc });
       notify('info', `Saved “${saved.title}” to your library.`);
     } catch (e) {
       const err = toErrorData(e);

@@ -7,7 +7,7 @@
  * too little, the page's visible text is used instead.
  */
 import { Readability } from '@mozilla/readability';
-import type { PageExtract } from '../messaging/page.ts';
+import type { PageExtract } from '../messaging/library.ts';
 import { toText, visibleClone } from './visible-text.ts';
 
 /** Below this much article text, Readability probably missed the point of the page. */

@@ -22,6 +22,10 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_UNREADABLE_PAGE'
   | 'E_MODEL_NOT_READY'
+  /** A downloaded or loaded file does not have the hash it is pinned to. */
+  | 'E_INTEGRITY'
+  /** The person did not grant a permission the step needs (host access). */
+  | 'E_PERMISSION'
   // gateway / channel
   | 'E_NETWORK'
   | 'E_UNAUTHORIZED'
@@ -29,7 +33,11 @@ export type ErrorCode =
   | 'E_UPSTREAM'
   | 'E_CHANNEL'
   | 'E_KEY_EXPIRED'
-  | 'E_NOT_ATTESTED';
+  | 'E_NOT_ATTESTED'
+  /** Something answered at the address, but not as this kind of endpoint does. */
+  | 'E_NOT_A_GATEWAY'
+  /** The endpoint's software is not (or no longer) the one its trust source names: the person must decide. */
+  | 'E_UNTRUSTED_SOFTWARE';
 
 export interface ErrorData {
   name: 'ConfidantError';

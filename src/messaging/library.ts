@@ -68,3 +68,15 @@ export interface Progress {
   total: number;
   detail?: string;
 }
+
+/** What the content script returns for a page. */
+export interface PageExtract {
+  url: string;
+  title: string;
+  lang: string;
+  byline: string | null;
+  /** Visible, readable text of the page (hidden and off-screen text dropped), as light Markdown. */
+  text: string;
+  /** The user's current selection, when there is one. */
+  selection: string | null;
+}

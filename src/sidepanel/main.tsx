@@ -4,9 +4,11 @@
  * disposes the models when the panel goes away.
  */
 import { render } from 'preact';
-import { isEnvelopeFor, type PanelEvent } from '../messaging/background.ts';
-import { CHAT_PORT, type ChatToPanel } from '../messaging/chat.ts';
-import { askBackground } from '../messaging/client.ts';
+import { DEFAULT_ENDPOINTS, type Endpoints } from '../core/providers/types.ts';
+import { CHAT_PORT, type ChatToPanel } from '../messaging/chat-port.ts';
+import { isEnvelopeFor, isExtensionSender } from '../messaging/envelope.ts';
+import type { PanelEvent } from '../messaging/panel-api.ts';
+import { askBackground } from '../messaging/send.ts';
 import { App } from './components/App.tsx';
 import { readDocument } from './features/library/read-file.ts';
 import { createAppModel } from './models/app.ts';
@@ -22,8 +24,11 @@ import type { ChatPort, Platform, Transport } from './transport.ts';
 const transport: Transport = {
   request: (type, payload) => askBackground(type, payload),
   onEvent(listener) {
-    const onMessage = (msg: unknown): undefined => {
-      if (isEnvelopeFor(msg, 'panel')) listener({ type: msg.type, payload: msg.payload } as PanelEvent);
+    const onMessage = (msg: unknown, sender: chrome.runtime.MessageSender): undefined => {
+      // Content scripts can message extension pages too: events come only from our own contexts.
+      if (isEnvelopeFor(msg, 'panel') && isExtensionSender(sender, chrome.runtime.id, chrome.runtime.getURL(''), { allowTabs: true })) {
+        listener({ type: msg.type, payload: msg.payload } as PanelEvent);
+      }
       return undefined; // never answer: this listener only listens
     };
     chrome.runtime.onMessage.addListener(onMessage);
@@ -51,8 +56,16 @@ function tabOverride(): number | null {
   return Number.isInteger(n) && n > 0 ? n : null;
 }
 
+/** The test build may point AMD KDS and GitHub at local stand-ins (background/endpoints.ts does the same). */
+async function loadEndpoints(): Promise<Endpoints> {
+  if (!__TEST_BUILD__) return DEFAULT_ENDPOINTS;
+  const over = (await chrome.storage.local.get('test.endpoints'))['test.endpoints'] as Partial<Endpoints> | undefined;
+  return { ...DEFAULT_ENDPOINTS, ...(over ?? {}) };
+}
+
 const platform: Platform = {
   tabOverride: tabOverride(),
+  endpoints: await loadEndpoints(),
   async tabInfo(tabId) {
     try {
       const tab = await chrome.tabs.get(tabId);
@@ -61,7 +74,7 @@ const platform: Platform = {
       return null;
     }
   },
-  requestOrigin: (pattern) => chrome.permissions.request({ origins: [pattern] }),
+  requestOrigins: (patterns) => chrome.permissions.request({ origins: patterns }),
   async openTab(url) {
     await chrome.tabs.create({ url, active: true });
   },
@@ -86,9 +99,9 @@ const platform: Platform = {
 
 const nav = createNavModel();
 const engine = createEngineModel({ transport });
-const attestation = createAttestationModel({ transport, platform, gatewayUrl: () => settings.settings.value?.gatewayUrl });
+const attestation = createAttestationModel({ transport, platform, hasGateway: () => (settings.settings.value?.activeGatewayId ?? null) !== null });
 const settings = createSettingsModel({ transport, platform, onGatewayChanged: () => void attestation.check() });
-const library = createLibraryModel({ transport, platform, neverReadSites: () => settings.settings.value?.neverReadSites ?? [] });
+const library = createLibraryModel({ transport, platform });
 const chat = createChatModel({
   transport,
   platform,

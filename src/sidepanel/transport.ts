@@ -6,9 +6,10 @@
  * - Platform: the few browser services a panel uses directly (permissions, tabs, downloads,
  *   clipboard, persistent storage, reading files, the clock).
  */
+import type { Endpoints } from '../core/providers/types.ts';
 import type { NewDocument } from '../messaging/library.ts';
-import type { PanelApi, PanelEvent, PanelType } from '../messaging/background.ts';
-import type { ChatToBackground, ChatToPanel } from '../messaging/chat.ts';
+import type { PanelApi, PanelEvent, PanelType } from '../messaging/panel-api.ts';
+import type { ChatToBackground, ChatToPanel } from '../messaging/chat-port.ts';
 
 export interface Transport {
   request<K extends PanelType>(type: K, payload: PanelApi[K]['req']): Promise<PanelApi[K]['res']>;
@@ -38,8 +39,10 @@ export interface Platform {
   readonly tabOverride: number | null;
   /** A tab's address and title (test build: the `?tab=` tab, when the background cannot tell). */
   tabInfo(tabId: number): Promise<{ tabId: number; url: string | null; title: string | null } | null>;
-  /** Ask for host access to a gateway origin; must be called from a click handler. */
-  requestOrigin(pattern: string): Promise<boolean>;
+  /** Ask for host access (patterns such as `https://host/*`); must be called from a click handler. */
+  requestOrigins(patterns: string[]): Promise<boolean>;
+  /** Where the services around endpoints are reached (the test build may point them at stand-ins). */
+  readonly endpoints: Endpoints;
   /** Opens a URL in a new tab beside the current one. */
   openTab(url: string): Promise<void>;
   /** Saves text as a file through the browser's download. */

@@ -1,6 +1,6 @@
 import sqlite3InitModule, { type Database, type SAHPoolUtil, type Sqlite3Static } from 'sqlite-vec-wasm-demo';
 import { ConfidantError } from '../core/errors.ts';
-import type { EngineStatus } from '../messaging/engine.ts';
+import type { EngineStatus } from '../messaging/engine-api.ts';
 import { migrate } from './migrations.ts';
 
 const POOL_NAME = 'confidant-sahpool';

@@ -4,7 +4,7 @@
  * numbered ids; every reply is data, failures included; progress and auto-lock are events.
  */
 import { ConfidantError } from '../core/errors.ts';
-import type { EngineApi, EngineEvent, EngineType, ModelConfig, WorkerRequest } from '../messaging/engine.ts';
+import type { EngineApi, EngineEvent, EngineType, ModelConfig, WorkerRequest } from '../messaging/engine-api.ts';
 import type { LibraryState } from '../messaging/library.ts';
 import { toReply } from '../messaging/reply.ts';
 import { openDatabase, type OpenDb } from './db.ts';
@@ -12,7 +12,7 @@ import { ModelManager, specOf } from './embed/manager.ts';
 import { modelKey } from './embed/models.ts';
 import type { Embedder } from './embed/types.ts';
 import { Library } from './library/library.ts';
-import * as bench from './debug/bench.ts';
+import { debugHandlers } from './debug/handlers.ts';
 import { extractPdf } from './pdf/extract.ts';
 
 function emit(event: EngineEvent): void {
@@ -173,46 +173,16 @@ const handlers: Handlers = {
   'conversations.get': async ({ id }) => withLib((l) => l.getConversation(id)),
   'conversations.save': async ({ conversation }) => withLib((l) => l.saveConversation(conversation)),
   'conversations.delete': async ({ id }) => withLib(async (l) => (l.deleteConversation(id), null)),
-  'debug.vectors': async ({ docId, count }) => {
-    if (!__TEST_BUILD__) throw new ConfidantError('E_BAD_REQUEST', 'Unknown engine request: debug.vectors');
-    return withLib(async (l) => l.debugVectors(docId, count));
-  },
   'pdf.extract': async ({ data }) => extractPdf(data),
-  'debug.embed': async ({ texts, vectors }) => {
-    testOnly('debug.embed');
-    const e = await currentEmbedder();
-    const t0 = performance.now();
-    const flat = await e.embed(texts);
-    const ms = performance.now() - t0;
-    const rows = vectors ? texts.map((_, i) => Array.from(flat.subarray(i * e.dims, (i + 1) * e.dims))) : undefined;
-    return { ms, tokens: texts.map((t) => e.countTokens(t)), threads: models.state.threads ?? 1, vectors: rows };
-  },
-  'debug.synthetic': async (req) => {
-    testOnly('debug.synthetic');
-    const { addSynthetic } = benchModule!;
-    return withLib((l) => addSynthetic(l, specOf(models.config.modelId).dims, req));
-  },
-  'debug.search': async (req) => {
-    testOnly('debug.search');
-    const { timedSearch } = benchModule!;
-    return withLib((l) => timedSearch(l, currentEmbedder, req));
-  },
-  'debug.index': async ({ terms }) => {
-    testOnly('debug.index');
-    return withLib((l) => l.debugSnapshot(terms));
-  },
 };
 
 /**
- * Benchmark helpers, in the test build only: the store build folds this to null and leaves the
- * module out. (Not a dynamic import: a split-off chunk importing back from the entry chunk would load
- * the entry a second time, under a URL without the worker's query, as a second engine.)
+ * The debug requests (messaging/debug-api.ts), in the test build only: the store build folds this
+ * to null and leaves src/worker/debug out. (Not a dynamic import: a split-off chunk importing back
+ * from the entry chunk would load the entry a second time, under a URL without the worker's query,
+ * as a second engine.)
  */
-const benchModule = __TEST_BUILD__ ? bench : null;
-
-function testOnly(type: string): void {
-  if (!__TEST_BUILD__) throw new ConfidantError('E_BAD_REQUEST', `Unknown engine request: ${type}`);
-}
+const debug = __TEST_BUILD__ ? debugHandlers({ withLib, currentEmbedder, models }) : null;
 
 async function withLib<T>(fn: (l: Library) => Promise<T>): Promise<T> {
   const l = await lib();
@@ -221,9 +191,9 @@ async function withLib<T>(fn: (l: Library) => Promise<T>): Promise<T> {
   return r;
 }
 
-self.addEventListener('message', (ev: MessageEvent<WorkerRequest>) => {
+self.addEventListener('message', (ev: MessageEvent<WorkerRequest<string>>) => {
   const { id, type, payload } = ev.data;
-  const handler = handlers[type] as ((p: unknown) => Promise<unknown>) | undefined;
+  const handler = ((handlers as Record<string, unknown>)[type] ?? (debug as Record<string, unknown> | null)?.[type]) as ((p: unknown) => Promise<unknown>) | undefined;
   void toReply(() => {
     if (!handler) throw new ConfidantError('E_BAD_REQUEST', `Unknown engine request: ${String(type)}`);
     return handler(payload);

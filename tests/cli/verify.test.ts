@@ -43,7 +43,9 @@ let noGpu: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'confidant-verify-'));
-  noGpu = file('no-gpu.json', JSON.stringify({ requireGpu: false }));
+  // The vectors predate AMD's 2025 fixes: these tests drop the production minimum TCB to look at
+  // one thing at a time (one test below checks that minimum itself).
+  noGpu = file('no-gpu.json', JSON.stringify({ requireGpu: false, snp: { minTcbByProduct: {} } }));
 });
 
 describe.concurrent('npm run verify', () => {
@@ -77,7 +79,16 @@ describe.concurrent('npm run verify', () => {
     const r = await run(['--snp-report', snp('milan-vlek-trustee/test-vlek-report.bin'), '--vcek', snp('milan-vlek-trustee/test-vlek.der'), '--json']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { checks: { id: string; passed: boolean }[] };
-    expect(out.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['snp.cert.validity', 'evidence.gpu.count']);
+    // Also a report from VMPL 1: the production policy wants VMPL 0.
+    expect(out.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['snp.cert.validity', 'snp.policy.VMPL', 'evidence.gpu.count']);
+  });
+
+  it('rejects a Milan platform older than AMD-SB-3019 under the production policy, naming each TCB part', async () => {
+    const r = await run(['--snp-report', snp('milan-trustee/test-report.bin'), '--vcek', snp('milan-trustee/test-vcek.der'), '--policy', file('no-gpu-prod-tcb.json', JSON.stringify({ requireGpu: false })), '--at', '2025-06-01T00:00:00Z', '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { checks: { id: string; passed: boolean; want?: string }[] };
+    expect(out.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['snp.policy.REPORTED_TCB.SNP', 'snp.policy.REPORTED_TCB.MICROCODE']);
+    expect(out.checks.find((c) => c.id === 'snp.policy.REPORTED_TCB.MICROCODE')?.want).toBe('>= 213');
   });
 
   it('checks --report-data exactly', async () => {
@@ -88,7 +99,7 @@ describe.concurrent('npm run verify', () => {
   });
 
   it('verifies SNP + a real H100 report given its nonce (GPU appraisal off by policy), and fails the GPU nonce otherwise', async () => {
-    const policy = file('gpu-none.json', JSON.stringify({ gpu: { measurements: 'none' } }));
+    const policy = file('gpu-none.json', JSON.stringify({ gpu: { measurements: 'none' }, snp: { minTcbByProduct: {} } }));
     const base = ['--snp-report', snp('milan-trustee/test-report.bin'), '--vcek', snp('milan-trustee/test-vcek.der'), '--gpu-report', h100('nvtrust-sample/hopperAttestationReport.txt'), '--gpu-certs', h100('nvtrust-sample/hopperCertChain.txt'), '--policy', policy, '--at', '2025-01-01T00:00:00Z'];
     const ok = await run([...base, '--gpu-nonce', '931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb']);
     expect(ok.stderr).toBe('');

@@ -21,7 +21,9 @@ describe('content script, injected on demand', () => {
     await page.goto(site.url('article.html'));
     const tabId = await (await session.serviceWorker()).evaluate(async (url) => (await chrome.tabs.query({ url }))[0]?.id, site.url('article.html'));
     const panel = await session.openPage(PANEL_PATH);
-    const got = await ask<{ title: string; text: string; lang: string; byline: string; url: string }>(panel, 'page.extract', { tabId });
+    // The background's page pipeline (test build: debug.readPage hands back what it read).
+    const got = await ask<{ title: string; text: string; lang: string; byline: string; url: string; mime: string; kind: string }>(panel, 'debug.readPage', { tabId });
+    expect(got).toMatchObject({ kind: 'page', mime: 'text/html', url: site.url('article.html') });
     expect(got.title).toBe('The Lighthouse Keepers of Skerryvore');
     expect(got.lang).toBe('en');
     expect(got.byline).toBe('Ada Quill');
@@ -37,6 +39,6 @@ describe('content script, injected on demand', () => {
     // Without the "tabs" permission URLs are hidden from us, so take the newest tab.
     const tabId = await sw.evaluate(async () => Math.max(...(await chrome.tabs.query({})).map((t) => t.id ?? -1)));
     const panel = await session.openPage(PANEL_PATH);
-    await expect(ask(panel, 'page.extract', { tabId })).rejects.toThrow(/E_UNREADABLE_PAGE: Browser pages \(chrome:\/\/, about:\) cannot be read/);
+    await expect(ask(panel, 'page.index', { tabId })).rejects.toThrow(/E_UNREADABLE_PAGE: Browser pages \(chrome:\/\/, about:\) cannot be read/);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/gateway-fixture.ts';
-import { ask, launch, PANEL_PATH, ROOT, type Session } from './harness.ts';
+import { ask, launch, PANEL_PATH, ROOT, useGateway, type Session } from './harness.ts';
 
 let session: Session;
 let stack: Stack;
@@ -67,8 +67,7 @@ describe('the attestation gate and its badge', () => {
   });
 
   it('fails simulated evidence under the production policy: badge ✗, every failed check listed, nothing sent', async () => {
-    await ask(panel, 'apiKey.set', { apiKey: 'e2e-secret-key' });
-    await ask(panel, 'settings.set', { gatewayUrl: stack.gateway.url });
+    await useGateway(panel, { url: stack.gateway.url, apiKey: 'e2e-secret-key' });
     const view = await ask<{ state: string; checks: { id: string; passed: boolean; detail: string }[] }>(panel, 'attest.check');
     expect(view.state).toBe('failed');
     expect(view.checks.filter((c) => !c.passed).length).toBeGreaterThan(0);
@@ -82,7 +81,7 @@ describe('the attestation gate and its badge', () => {
   });
 
   it('accepts it only with "Trust a development gateway": badge DEV, and an answer streams back with a receipt', async () => {
-    await ask(panel, 'settings.set', { trustDev: true });
+    await useGateway(panel, { url: stack.gateway.url, development: true });
     const view = await ask<{ state: string; keyId: string; simulated: boolean }>(panel, 'attest.check');
     expect(view.state).toBe('dev');
     expect(view.simulated).toBe(true);
@@ -134,7 +133,7 @@ describe('key rotation', () => {
 
   it('re-attests when the gateway key expires, and the next answer goes out under the new key', async () => {
     short = await startStack(['--api-key', 'e2e-secret-key', '--key-lifetime', '6', '--key-grace', '1']);
-    await ask(panel, 'settings.set', { gatewayUrl: short.gateway.url, trustDev: true });
+    await useGateway(panel, { url: short.gateway.url, development: true, apiKey: 'e2e-secret-key' });
     const first = await ask<{ state: string; keyId: string }>(panel, 'attest.check');
     expect(first.state).toBe('dev');
     await new Promise((r) => setTimeout(r, 8000));

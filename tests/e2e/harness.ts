@@ -222,3 +222,41 @@ export async function stopEngine(session: Session): Promise<void> {
     if ((await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as chrome.runtime.ContextType] })).length) await chrome.offscreen.closeDocument();
   });
 }
+
+export interface GatewaySetup {
+  url: string;
+  provider?: 'confidant' | 'privatemode' | 'tinfoil';
+  /** Loopback only: accept simulated evidence (DEV). */
+  development?: boolean;
+  trust?: { kind: 'none' } | { kind: 'tofu' } | { kind: 'releases'; repo: string } | { kind: 'pinned'; values: string[] };
+  allowUnknownSoftware?: boolean;
+  apiKey?: string | null;
+  label?: string;
+  manifestUrl?: string;
+}
+
+/**
+ * Makes `g` the active gateway, as the panel's Settings does (settings.set, then apiKey.set): the
+ * profile with the same provider and address is updated, or a new one added. Returns its id.
+ */
+export async function useGateway(page: Page, g: GatewaySetup): Promise<string> {
+  const s = await ask<{ gateways: { id: string; provider: string; url: string }[] }>(page, 'settings.get');
+  const provider = g.provider ?? 'confidant';
+  const url = g.url.replace(/\/+$/, '');
+  const existing = s.gateways.find((p) => p.provider === provider && p.url === url);
+  const id = existing?.id ?? Array.from({ length: 16 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+  const profile = {
+    id,
+    provider,
+    label: g.label ?? 'Test gateway',
+    url,
+    development: g.development ?? false,
+    trust: g.trust ?? { kind: 'none' },
+    allowUnknownSoftware: g.allowUnknownSoftware ?? false,
+    ...(g.manifestUrl ? { manifestUrl: g.manifestUrl } : {}),
+  };
+  const gateways = existing ? s.gateways.map((p) => (p.id === id ? profile : p)) : [...s.gateways, profile];
+  await ask(page, 'settings.set', { gateways, activeGatewayId: id });
+  if (g.apiKey !== undefined) await ask(page, 'apiKey.set', { profileId: id, apiKey: g.apiKey });
+  return id;
+}

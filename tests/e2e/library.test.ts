@@ -19,9 +19,10 @@ async function savePage(panel: import('playwright-core').Page, path: string): Pr
   const tab = await session.context.newPage();
   await tab.goto(site.url(path));
   const tabId = await (await session.serviceWorker()).evaluate(async (url) => (await chrome.tabs.query({ url }))[0]!.id!, site.url(path));
-  const page = await ask<{ title: string; url: string; lang: string; text: string }>(panel, 'page.extract', { tabId });
+  // The background reads and saves the page (the panel's "Save page").
+  const doc = await ask<Doc>(panel, 'page.save', { tabId });
   await tab.close();
-  return ask<Doc>(panel, 'library.save', { doc: { kind: 'page', title: page.title, url: page.url, lang: page.lang, text: page.text, mime: 'text/markdown' } });
+  return doc;
 }
 
 /**

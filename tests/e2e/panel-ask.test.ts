@@ -111,7 +111,7 @@ describe('the panel with a gateway', () => {
     await expect(panel.getByTestId('ob-attest').textContent()).resolves.toMatch(/\d+ of \d+ passed/);
     await expect(panel.getByRole('button', { name: /^Attestation: Failed/ }).count()).resolves.toBe(1);
     await expect(ask(panel, 'apiKey.status')).resolves.toEqual({ present: true });
-    await expect(ask(panel, 'settings.get')).resolves.toMatchObject({ gatewayUrl: stack.gateway.url });
+    await expect(ask(panel, 'settings.get')).resolves.toMatchObject({ gateways: [{ provider: 'confidant', url: stack.gateway.url, development: false }] });
     // The key is sealed in the library, never in plain extension storage.
     const stored = await panel.evaluate(async () => JSON.stringify(await chrome.storage.local.get(null)) + JSON.stringify(await chrome.storage.session.get(null)));
     expect(stored).not.toContain(API_KEY);
@@ -130,8 +130,9 @@ describe('the panel with a gateway', () => {
 
   it('trusting a development gateway turns it DEV; the details show every check, the SNP claims and each GPU', async () => {
     await panel.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Settings' }).click();
-    await panel.getByLabel('Trust a development gateway').check();
-    await panel.locator('#settings-trust').getByRole('button', { name: 'Save' }).click();
+    // Development trust belongs to this one gateway on this machine (Settings, Gateway), never a remote one.
+    await panel.locator('#settings-gateway').getByLabel('Trust a development gateway').check();
+    await panel.getByRole('button', { name: 'Save Gateway' }).click();
     await expect.poll(() => panel.getByRole('button', { name: /^Attestation: DEV/ }).count(), { timeout: 60_000 }).toBe(1);
 
     await panel.getByRole('button', { name: /^Attestation: DEV/ }).click();

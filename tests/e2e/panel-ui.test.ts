@@ -144,12 +144,17 @@ describe('the side panel without a gateway', () => {
     await expect(panel.getByRole('button', { name: 'Lock library' }).count()).resolves.toBe(1);
   });
 
-  it('settings: a bad measurement is caught in the form; answers settings save and survive a reload', async () => {
+  it('settings: a bad TCB value is caught in the form; each section saves with its own named button; answers survive a reload', async () => {
     await tab('Settings');
-    await panel.getByLabel('Trusted measurements').fill('not-hex');
-    await panel.locator('#settings-trust').getByRole('button', { name: 'Save' }).click();
-    await expect(panel.locator('#settings-trust').getByText('Not a 96-digit hex measurement on line(s) 1.').count()).resolves.toBe(1);
-    await panel.getByLabel('Trusted measurements').fill('');
+    const trust = panel.locator('#settings-trust');
+    await expect(trust.getByLabel('Microcode').first().getAttribute('placeholder')).resolves.toBe('213');
+    await trust.getByLabel('Microcode').first().fill('nine');
+    await panel.getByRole('button', { name: 'Save Trust policy' }).click();
+    await expect(trust.getByText('Each part is a whole number from 0 to 255, or blank.').count()).resolves.toBe(1);
+    await trust.getByLabel('Microcode').first().fill('');
+    // Every section's Save button has a name of its own.
+    const names = await panel.locator('.settings button[type=submit]').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label') ?? b.textContent?.trim()));
+    expect(new Set(names).size).toBe(names.length);
 
     await panel.getByLabel('Passages to retrieve').fill('9');
     await panel.getByLabel('Confirm before sending').check();
@@ -255,7 +260,7 @@ describe('the side panel without a gateway', () => {
     await confirm.click();
     await expect.poll(() => panel.getByRole('heading', { name: 'Welcome to Confidant' }).count(), { timeout: 30_000 }).toBe(1);
     await expect(ask(panel, 'library.state')).resolves.toMatchObject({ initialized: false });
-    await expect(ask(panel, 'settings.get')).resolves.toMatchObject({ gatewayUrl: null, neverReadSites: [] });
+    await expect(ask(panel, 'settings.get')).resolves.toMatchObject({ gateways: [], activeGatewayId: null, neverReadSites: [] });
   });
 
   it('logs no console errors', () => {

@@ -8,8 +8,8 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { Check } from '../../src/core/attest/types.ts';
-import type { EvidenceBundle } from '../../src/core/attest/bundle.ts';
-import { expectedReportData, gpuNonceFor } from '../../src/core/attest/binding.ts';
+import { expectedReportDataFor, type EvidenceBundle } from '../../src/core/attest/bundle.ts';
+import { gpuNonceFor } from '../../src/core/attest/binding.ts';
 import { DEV_ARK_PEM } from '../../src/core/attest/roots/dev/amd.ts';
 import { DEV_NVIDIA_DEVICE_ROOT_PEM } from '../../src/core/attest/roots/dev/nvidia.ts';
 import { DEV_NRAS_JWKS } from '../../src/core/attest/roots/dev/nras.ts';
@@ -83,7 +83,7 @@ export async function checkSimulatedBundle(bundle: EvidenceBundle, nonce: Uint8A
     derIntValue(extValue(vcek, `${P}.3.1`)) === tcb[0] && derIntValue(extValue(vcek, `${P}.3.2`)) === tcb[1] && derIntValue(extValue(vcek, `${P}.3.3`)) === tcb[6] && derIntValue(extValue(vcek, `${P}.3.8`)) === tcb[7],
     'VCEK SPLs == REPORTED_TCB',
   );
-  const want = await expectedReportData({ clientNonce: nonce, hpkePublicKey: bundle.publicKey, keyId: bundle.keyId, gpus: bundle.gpus });
+  const want = await expectedReportDataFor(bundle, nonce);
   add('snp.report_data', bytesEqual(r.subarray(0x50, 0x90), want), 'REPORT_DATA binds nonce, key and GPUs');
 
   // GPUs

@@ -1,10 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AttestState, Receipt, Settings } from '../../src/messaging/background.ts';
+import type { Settings } from '../../src/core/settings/settings.ts';
+import type { AttestState, Receipt } from '../../src/messaging/views.ts';
 import { createChatModel } from '../../src/sidepanel/models/chat.ts';
 import { FakePlatform, FakeTransport, passage, SETTINGS, tick } from './fakes.ts';
 
 const RECEIPT: Receipt = {
   gatewayUrl: 'https://gw.example.com',
+  provider: 'confidant',
+  software: null,
+  protocol: 'Confidant v2',
   keyId: 'k1',
   measurement: 'ab'.repeat(48),
   checkedAt: 1,
@@ -36,8 +40,7 @@ function model() {
 beforeEach(() => {
   transport = new FakeTransport()
     .on('tabs.active', () => ({ tabId: 7, url: 'https://news.example.com/story', title: 'Story' }))
-    .on('page.extract', () => ({ url: 'https://news.example.com/story', title: 'Story', lang: 'en', byline: null, text: 'The whole story text.', selection: null }))
-    .on('library.indexPage', () => ({ docId: 4_294_967_296, chunks: 3 }))
+    .on('page.index', () => ({ docId: 4_294_967_296, title: 'Story', url: 'https://news.example.com/story', chars: 21, mode: 'vectors' as const, chunks: 3, totalChunks: 3 }))
     .on('library.search', () => [passage(1), passage(2)])
     .on('conversations.save', ({ conversation }) => ({ id: 9, title: conversation.title, updatedAt: 3, messages: conversation.messages.length }));
   platform = new FakePlatform();
@@ -51,15 +54,16 @@ describe('asking about this page', () => {
     const chat = model();
     chat.draft.value = 'What happened?';
     await chat.ask();
-    expect(transport.types()).toEqual(['tabs.active', 'page.extract', 'library.indexPage', 'library.search']);
-    expect(transport.payloadOf('page.extract')).toEqual({ tabId: 7 });
+    // The background reads and indexes the page: its text never comes to the panel.
+    expect(transport.types()).toEqual(['tabs.active', 'page.index', 'library.search']);
+    expect(transport.payloadOf('page.index')).toEqual({ tabId: 7 });
     expect(transport.payloadOf('library.search')).toEqual({ query: 'What happened?', scope: { kind: 'page', docId: 4_294_967_296 }, k: 3 });
     expect(transport.port.posted).toEqual([{ type: 'ask', question: 'What happened?', history: [], passages: [passage(1), passage(2)] }]);
     expect(chat.phase.value).toBe('sending');
     expect(chat.draft.value).toBe('');
 
-    transport.port.send({ type: 'status', text: 'Attesting…' });
-    expect(chat.messages.value[1]!.statusText).toBe('Attesting…');
+    transport.port.send({ type: 'status', key: 'statusChecking' });
+    expect(chat.messages.value[1]!.statusText).toBe('statusChecking');
     transport.port.send({ type: 'delta', reasoning: 'thinking' });
     transport.port.send({ type: 'delta', content: 'It [1] ' });
     transport.port.send({ type: 'delta', content: 'rained [2].' });
@@ -76,13 +80,21 @@ describe('asking about this page', () => {
     expect(chat.conversationId.value).toBe(9);
   });
 
-  it('reuses the page index while the page text is unchanged', async () => {
+  it('asks the background to index the page again for every question (the engine reuses an unchanged page)', async () => {
     const chat = model();
     await chat.ask('one?');
     transport.port.send({ type: 'done', receipt: RECEIPT, finishReason: 'stop' });
     await chat.ask('two?');
-    expect(transport.types().filter((t) => t === 'library.indexPage')).toHaveLength(1);
-    expect(transport.port.posted[0]).toMatchObject({ question: 'two?', history: [] });
+    expect(transport.types().filter((t) => t === 'page.index')).toHaveLength(2);
+    expect(transport.port.posted[0]).toMatchObject({ question: 'two?' });
+  });
+
+  it('asks about the selection only, when the scope is the selection', async () => {
+    const chat = model();
+    chat.scope.value = 'selection';
+    await chat.ask('what does this mean?');
+    expect(transport.payloadOf('page.index')).toEqual({ tabId: 7, selection: true });
+    expect(transport.payloadOf('library.search')!.scope).toEqual({ kind: 'page', docId: 4_294_967_296 });
   });
 
   it('searches only the library for the Library scope, and page+library for Both', async () => {
@@ -140,21 +152,19 @@ describe('asking about this page', () => {
   });
 
   it('unreadable pages and a missing model come back as errors with their codes', async () => {
-    transport.fail('page.extract', 'E_UNREADABLE_PAGE', 'Browser pages cannot be read.');
+    transport.fail('page.index', 'E_UNREADABLE_PAGE', 'Browser pages cannot be read.');
     const chat = model();
     await chat.ask('q');
     expect(chat.error.value).toMatchObject({ code: 'E_UNREADABLE_PAGE', message: 'Browser pages cannot be read.' });
-    transport.on('page.extract', () => ({ url: 'https://x.com', title: 'X', lang: 'en', byline: null, text: 'x', selection: null }));
-    transport.fail('library.indexPage', 'E_MODEL_NOT_READY');
+    transport.fail('page.index', 'E_MODEL_NOT_READY');
     await chat.ask('q');
     expect(chat.error.value?.code).toBe('E_MODEL_NOT_READY');
   });
 
-  it('never reads a site the person excluded', async () => {
-    settings.neverReadSites = ['example.com'];
+  it("shows the background's refusal of a site the person excluded, with its message key", async () => {
+    transport.fail('page.index', 'E_UNREADABLE_PAGE', 'You asked Confidant never to read example.com.', { messageKey: 'neverReadSite', site: 'example.com' });
     const chat = model();
     await chat.ask('q');
-    expect(transport.types()).toEqual(['tabs.active']);
     expect(chat.error.value).toMatchObject({ code: 'E_UNREADABLE_PAGE', detail: { messageKey: 'neverReadSite', site: 'example.com' } });
   });
 
@@ -170,7 +180,7 @@ describe('asking about this page', () => {
       activeTab: async () => ({ ...(await transport.request('tabs.active', {})), tabId: platform.tabOverride ?? 0 }),
     });
     await chat.ask('q');
-    expect(transport.payloadOf('page.extract')).toEqual({ tabId: 42 });
+    expect(transport.payloadOf('page.index')).toEqual({ tabId: 42 });
   });
 });
 
@@ -233,7 +243,7 @@ describe('citations', () => {
     await chat.ask('q');
     const m = { ...chat.messages.value[1]!, passages: [passage(1), passage(2, { url: 'https://other.example.org/x', text: 'elsewhere words' })] };
     expect(await chat.openCitation(m, 1)).toBe('highlighted');
-    expect(transport.payloadOf('page.highlight')).toEqual({ tabId: 7, url: 'https://news.example.com/story', quote: 'Passage 1 text.' });
+    expect(transport.payloadOf('page.highlight')).toEqual({ tabId: 7, quote: 'Passage 1 text.' });
     expect(await chat.openCitation(m, 2)).toBe('opened');
     expect(platform.opened).toEqual(['https://other.example.org/x#:~:text=elsewhere%20words']);
     expect(await chat.openCitation({ ...m, passages: [passage(3, { url: null })] }, 1)).toBe('noSource');

@@ -1,7 +1,9 @@
 /** A fake transport and platform for panel models: scripted replies, recorded calls, a controllable chat port. */
 import { ConfidantError, type ErrorCode } from '../../src/core/errors.ts';
-import type { PanelApi, PanelEvent, PanelType, Settings } from '../../src/messaging/background.ts';
-import type { ChatToBackground, ChatToPanel } from '../../src/messaging/chat.ts';
+import { defaultSettings, type Settings } from '../../src/core/settings/settings.ts';
+import { DEFAULT_ENDPOINTS } from '../../src/core/providers/types.ts';
+import type { PanelApi, PanelEvent, PanelType } from '../../src/messaging/panel-api.ts';
+import type { ChatToBackground, ChatToPanel } from '../../src/messaging/chat-port.ts';
 import type { NewDocument, Passage } from '../../src/messaging/library.ts';
 import type { ChatPort, PickedFile, Platform, Transport } from '../../src/sidepanel/transport.ts';
 
@@ -45,9 +47,9 @@ export class FakeTransport implements Transport {
     (this.handlers as Record<string, unknown>)[type] = h;
     return this;
   }
-  fail(type: PanelType, code: ErrorCode, message: string = code): this {
+  fail(type: PanelType, code: ErrorCode, message: string = code, detail?: Record<string, unknown>): this {
     (this.handlers as Record<string, unknown>)[type] = () => {
-      throw new ConfidantError(code, message);
+      throw new ConfidantError(code, message, detail);
     };
     return this;
   }
@@ -60,8 +62,13 @@ export class FakeTransport implements Transport {
   types(): PanelType[] {
     return this.calls.map((c) => c.type);
   }
+  /** The payload of the first request of this type. */
   payloadOf<K extends PanelType>(type: K): PanelApi[K]['req'] | undefined {
     return this.calls.find((c) => c.type === type)?.payload as PanelApi[K]['req'] | undefined;
+  }
+  /** The payload of the last request of this type. */
+  lastPayloadOf<K extends PanelType>(type: K): PanelApi[K]['req'] | undefined {
+    return this.calls.findLast((c) => c.type === type)?.payload as PanelApi[K]['req'] | undefined;
   }
   onEvent(l: (e: PanelEvent) => void): () => void {
     this.listeners.push(l);
@@ -93,8 +100,9 @@ export class FakePlatform implements Platform {
     const t = this.tabs.get(tabId);
     return t ? { tabId, ...t } : null;
   }
-  async requestOrigin(pattern: string): Promise<boolean> {
-    this.log.push(`permission ${pattern}`);
+  endpoints = DEFAULT_ENDPOINTS;
+  async requestOrigins(patterns: string[]): Promise<boolean> {
+    this.log.push(`permission ${patterns.join(' ')}`);
     return this.granted;
   }
   async openTab(url: string): Promise<void> {
@@ -123,11 +131,12 @@ export class FakePlatform implements Platform {
   }
 }
 
+export const PROFILE_ID = '0123456789abcdef';
+
 export const SETTINGS: Settings = {
-  gatewayUrl: 'https://gw.example.com',
-  trustDev: false,
-  trustedMeasurements: [],
-  minTcb: {},
+  ...defaultSettings(),
+  gateways: [{ id: PROFILE_ID, provider: 'confidant', label: 'Confidant gateway', url: 'https://gw.example.com', development: false, trust: { kind: 'none' }, allowUnknownSoftware: false }],
+  activeGatewayId: PROFILE_ID,
   passages: 3,
   confirmBeforeSend: false,
   neverReadSites: [],

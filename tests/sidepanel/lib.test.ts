@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backupFileName, formatBytes, formatDate, formatDateTime, formatPercent, formatRelative, samePage, shortHex, siteOf, truncate } from '../../src/sidepanel/lib/format.ts';
 import { citedNumbers, splitCitations, splitReasoning, textFragmentUrl } from '../../src/sidepanel/lib/citations.ts';
 import { isNeverRead, parseGatewayUrl, parseIntIn, parseMeasurements, parseSites, parseTcbPart, passphraseProblem } from '../../src/sidepanel/lib/input.ts';
-import { answerAsText, composerKey, decodeError, encodeError, historyFrom, searchScope, sendSummary, sourcesOf, textHash, titleFor } from '../../src/sidepanel/lib/chat.ts';
+import { answerAsText, composerKey, decodeError, encodeError, historyFrom, searchScope, sendSummary, sourcesOf, titleFor } from '../../src/sidepanel/lib/chat.ts';
 import { canSend, countChecks, effectiveState, groupChecks, STATE_KEY, toneOf } from '../../src/sidepanel/lib/attest.ts';
 import { fileKind, joinPdfItems, markdownTitle, titleFromFileName } from '../../src/sidepanel/lib/files.ts';
 import { percentOf, taskKey } from '../../src/sidepanel/lib/progress.ts';
@@ -99,9 +99,11 @@ describe('citations', () => {
 
 describe('input', () => {
   it('gateway addresses: https, or http on this machine only', () => {
-    expect(parseGatewayUrl('gw.example.com/')).toEqual({ ok: true, url: 'https://gw.example.com', origin: 'https://gw.example.com', pattern: 'https://gw.example.com/*' });
+    expect(parseGatewayUrl('gw.example.com/')).toEqual({ ok: true, url: 'https://gw.example.com', origin: 'https://gw.example.com', pattern: 'https://gw.example.com/*', loopback: false });
+    // A bare local address means a local (development) gateway over http; permissions match any port.
+    expect(parseGatewayUrl('localhost:8787')).toEqual({ ok: true, url: 'http://localhost:8787', origin: 'http://localhost:8787', pattern: 'http://localhost/*', loopback: true });
     expect(parseGatewayUrl('https://gw.example.com/v1/')).toMatchObject({ ok: true, url: 'https://gw.example.com/v1' });
-    expect(parseGatewayUrl('http://127.0.0.1:8443')).toMatchObject({ ok: true, pattern: 'http://127.0.0.1:8443/*' });
+    expect(parseGatewayUrl('http://127.0.0.1:8443')).toMatchObject({ ok: true, pattern: 'http://127.0.0.1/*', loopback: true });
     expect(parseGatewayUrl('http://gw.example.com')).toEqual({ ok: false, errorKey: 'gatewayErrInsecure' });
     expect(parseGatewayUrl('https://user:pw@gw.example.com')).toEqual({ ok: false, errorKey: 'gatewayErrCredentials' });
     expect(parseGatewayUrl('  ')).toEqual({ ok: false, errorKey: 'gatewayErrEmpty' });
@@ -183,25 +185,26 @@ describe('chat helpers', () => {
     expect(sourcesOf([passage({ title: '' })])[0]).toMatchObject({ n: 1, title: 'example.com', site: 'example.com' });
     expect(answerAsText('Answer [1]', [passage()])).toBe('Answer [1]\n\n[1] Title — https://www.example.com/a');
     expect(titleFor('  What is   this page about, in a few words, and why does it matter to me today?')).toMatch(/^What is this page about.*…$/);
-    expect(textHash('abc')).toBe(textHash('abc'));
-    expect(textHash('abc')).not.toBe(textHash('abd'));
     expect(decodeError(encodeError({ code: 'E_NETWORK', message: 'down' }))).toMatchObject({ code: 'E_NETWORK', message: 'down' });
     expect(decodeError('plain old message')).toMatchObject({ code: 'E_INTERNAL', message: 'plain old message' });
   });
 });
 
 describe('attestation words', () => {
-  it('every state has words and a tone; only verified and DEV can send', () => {
+  it('every state has words and a tone; verified and DEV send, unknown software only by choice, a change never', () => {
     for (const s of Object.keys(STATE_KEY) as (keyof typeof STATE_KEY)[]) expect(toneOf(s)).toBeTruthy();
     expect(canSend('verified')).toBe(true);
     expect(canSend('dev')).toBe(true);
+    expect(canSend('unknown-software')).toBe(false);
+    expect(canSend('unknown-software', true)).toBe(true);
+    expect(canSend('changed', true)).toBe(false);
     expect(canSend('failed')).toBe(false);
     expect(canSend('expired')).toBe(false);
   });
   it('says "not configured" without a gateway and "checking" while a check runs', () => {
-    expect(effectiveState(null, false, null)).toBe('not-configured');
-    expect(effectiveState(null, false, 'https://gw')).toBe('checking');
-    expect(effectiveState(null, true, null)).toBe('checking');
+    expect(effectiveState(null, false, false)).toBe('not-configured');
+    expect(effectiveState(null, false, true)).toBe('checking');
+    expect(effectiveState(null, true, false)).toBe('checking');
   });
   it('groups checks by id prefix, failures first', () => {
     const groups = groupChecks([

@@ -1,31 +1,67 @@
-import { describe, expect, it } from 'vitest';
-import type { AttestationView, PanelEvent } from '../../src/messaging/background.ts';
+import { describe, expect, it, vi } from 'vitest';
+import type { AttestationView } from '../../src/messaging/views.ts';
+import type { PanelEvent } from '../../src/messaging/panel-api.ts';
 import type { LibraryState } from '../../src/messaging/library.ts';
 import { createAttestationModel } from '../../src/sidepanel/models/attestation.ts';
 import { createLibraryModel } from '../../src/sidepanel/models/library.ts';
 import { createOnboardingModel } from '../../src/sidepanel/models/onboarding.ts';
-import { createSettingsModel } from '../../src/sidepanel/models/settings.ts';
-import { FakePlatform, FakeTransport, SETTINGS } from './fakes.ts';
+import { createSettingsModel, PERMISSION_TIMEOUT_MS } from '../../src/sidepanel/models/settings.ts';
+import { EMPTY_VIEW } from '../../src/messaging/views.ts';
+import { FakePlatform, FakeTransport, PROFILE_ID, SETTINGS } from './fakes.ts';
 
 const UNLOCKED: LibraryState = { initialized: true, unlocked: true, protection: 'passphrase', documents: 0, autoLockMinutes: 15 };
 
 describe('settings', () => {
-  it('connecting a gateway asks for its origin first, then stores the key sealed, then saves the address', async () => {
-    const t = new FakeTransport().on('apiKey.set', () => ({ present: true })).on('settings.set', (p) => ({ ...SETTINGS, ...p }));
-    const p = new FakePlatform();
+  function withOrder(t: FakeTransport, p: FakePlatform): string[] {
     const order: string[] = [];
     const origRequest = t.request.bind(t);
     t.request = ((type: never, payload: never) => (order.push(type), origRequest(type, payload))) as typeof t.request;
-    const origPermission = p.requestOrigin.bind(p);
-    p.requestOrigin = (pattern) => (order.push(`permission ${pattern}`), origPermission(pattern));
+    const origPermission = p.requestOrigins.bind(p);
+    p.requestOrigins = (patterns) => (order.push(`permission ${patterns.join(' ')}`), origPermission(patterns));
+    return order;
+  }
+
+  it('adding a gateway asks for its hosts first (in the click), then saves the profile, then stores its key sealed', async () => {
+    const t = new FakeTransport().on('apiKey.set', () => ({ present: true })).on('settings.set', (p) => ({ ...SETTINGS, ...p }));
+    const p = new FakePlatform();
+    const order = withOrder(t, p);
     let changed = 0;
     const s = createSettingsModel({ transport: t, platform: p, onGatewayChanged: () => changed++ });
     expect(await s.connectGateway('https://gw2.example.com/', ' secret ')).toBe(true);
-    expect(order).toEqual(['permission https://gw2.example.com/*', 'apiKey.set', 'settings.set']);
-    expect(t.payloadOf('apiKey.set')).toEqual({ apiKey: 'secret' });
-    expect(t.payloadOf('settings.set')).toEqual({ gatewayUrl: 'https://gw2.example.com' });
+    // The gateway itself, and AMD KDS for the revocation list of its SEV-SNP chain.
+    expect(order).toEqual(['permission https://gw2.example.com/* https://kdsintf.amd.com/*', 'settings.set', 'apiKey.set']);
+    const saved = t.payloadOf('settings.set')!;
+    const profile = saved.gateways!.at(-1)!;
+    expect(profile).toMatchObject({ provider: 'confidant', url: 'https://gw2.example.com', development: false, trust: { kind: 'none' } });
+    expect(saved.activeGatewayId).toBe(profile.id);
+    expect(t.payloadOf('apiKey.set')).toEqual({ profileId: profile.id, apiKey: 'secret' });
     expect(s.apiKeyPresent.value).toBe(true);
     expect(changed).toBe(1);
+  });
+
+  it('a Tinfoil gateway asks for the enclave, AMD KDS and GitHub (its releases), and trusts its published releases', async () => {
+    const t = new FakeTransport().on('settings.set', (p) => ({ ...SETTINGS, ...p }));
+    const p = new FakePlatform();
+    const s = createSettingsModel({ transport: t, platform: p });
+    expect(await s.addGateway({ provider: 'tinfoil', url: 'https://inference.tinfoil.sh', apiKey: null })).toBe(true);
+    expect(p.log[0]).toBe(
+      'permission https://inference.tinfoil.sh/* https://kdsintf.amd.com/* https://api.github.com/* https://github.com/* https://objects.githubusercontent.com/* https://release-assets.githubusercontent.com/*',
+    );
+    expect(t.payloadOf('settings.set')!.gateways!.at(-1)).toMatchObject({ provider: 'tinfoil', trust: { kind: 'releases', repo: 'tinfoilsh/confidential-model-router' } });
+  });
+
+  it('a local address is not a development gateway until the person marks it one; marked, it asks only for itself', async () => {
+    const t = new FakeTransport().on('settings.set', (p) => ({ ...SETTINGS, ...p }));
+    const p = new FakePlatform();
+    const s = createSettingsModel({ transport: t, platform: p });
+    expect(await s.connectGateway('localhost:8787', null)).toBe(true);
+    expect(t.payloadOf('settings.set')!.gateways!.at(-1)).toMatchObject({ url: 'http://localhost:8787', development: false });
+    expect(await s.addGateway({ provider: 'confidant', url: 'localhost:8788', apiKey: null, development: true })).toBe(true);
+    expect(p.log.at(-1)).toBe('permission http://localhost/*');
+    expect(t.lastPayloadOf('settings.set')!.gateways!.at(-1)).toMatchObject({ url: 'http://localhost:8788', development: true });
+    // …but never for a remote address, whatever the form says.
+    expect(await s.addGateway({ provider: 'confidant', url: 'https://gw.example.com', apiKey: null, development: true })).toBe(true);
+    expect(t.lastPayloadOf('settings.set')!.gateways!.at(-1)).toMatchObject({ url: 'https://gw.example.com', development: false });
   });
 
   it('a refused permission or a bad address saves nothing', async () => {
@@ -38,7 +74,26 @@ describe('settings', () => {
     expect(await s.connectGateway('http://gw.example.com', null)).toBe(false);
     expect(s.saveError.value?.detail?.messageKey).toBe('gatewayErrInsecure');
     expect(t.calls).toEqual([]);
-    expect(p.log).toEqual(['permission https://gw.example.com/*']);
+    expect(p.log).toEqual(['permission https://gw.example.com/* https://kdsintf.amd.com/*']);
+  });
+
+  it('a permission prompt nobody answers ends with a message, not an endless spinner', async () => {
+    vi.useFakeTimers();
+    try {
+      const t = new FakeTransport();
+      const p = new FakePlatform();
+      p.requestOrigins = () => new Promise(() => {});
+      const s = createSettingsModel({ transport: t, platform: p });
+      const pending = s.connectGateway('https://gw.example.com', null);
+      await vi.advanceTimersByTimeAsync(PERMISSION_TIMEOUT_MS + 1);
+      expect(await pending).toBe(false);
+      expect(s.saving.value).toBe(false);
+      expect(s.permissionTimedOut.value).toBe(true);
+      expect(s.saveError.value?.detail?.messageKey).toBe('gatewayErrPermissionTimeout');
+      expect(t.calls).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a change to the gateway or the trust policy asks for a new attestation; other changes do not', async () => {
@@ -49,32 +104,33 @@ describe('settings', () => {
     expect(await s.save({ passages: 8, autoLockMinutes: 5 })).toBe(true);
     expect(checks).toBe(0);
     expect(s.settings.value?.autoLockMinutes).toBe(5);
-    await s.save({ trustDev: true });
+    await s.updateGateway(PROFILE_ID, { trust: { kind: 'tofu' } });
     expect(checks).toBe(1);
+    await s.save({ requireRevocation: true });
+    expect(checks).toBe(2);
   });
 });
 
 describe('attestation', () => {
   const view = (state: AttestationView['state']): AttestationView => ({
+    ...EMPTY_VIEW,
     state,
+    profileId: PROFILE_ID,
+    provider: 'confidant',
     gatewayUrl: 'https://gw',
     checkedAt: 1,
     expiresAt: 2,
     keyId: 'k',
     model: 'm',
-    simulated: false,
-    checks: [],
-    claims: null,
-    error: null,
   });
 
   it('follows attest.changed events, checks again, exports the transcript', async () => {
-    let gateway: string | null = null;
+    let gateway = false;
     const t = new FakeTransport().on('attest.check', () => view('verified')).on('attest.transcript', () => ({ fileName: 'transcript.json', json: '{}' }));
     const p = new FakePlatform();
-    const a = createAttestationModel({ transport: t, platform: p, gatewayUrl: () => gateway });
+    const a = createAttestationModel({ transport: t, platform: p, hasGateway: () => gateway });
     expect(a.state.value).toBe('not-configured');
-    gateway = 'https://gw';
+    gateway = true;
     t.emit({ type: 'attest.changed', payload: view('failed') } as PanelEvent);
     expect(a.state.value).toBe('failed');
     const checking = a.check();
@@ -88,8 +144,8 @@ describe('attestation', () => {
 });
 
 describe('library', () => {
-  function lib(t: FakeTransport, p = new FakePlatform(), sites: string[] = []) {
-    return createLibraryModel({ transport: t, platform: p, neverReadSites: () => sites });
+  function lib(t: FakeTransport, p = new FakePlatform()) {
+    return createLibraryModel({ transport: t, platform: p });
   }
 
   it('unlock with a wrong passphrase reports E_WRONG_PASSPHRASE against the unlock action', async () => {
@@ -103,23 +159,21 @@ describe('library', () => {
     expect(l.docs.value).toEqual([]);
   });
 
-  it('saves the page it acts on, refusing sites never to read', async () => {
+  it('has the background save the page it acts on (the text never comes to the panel), and shows its refusals', async () => {
     const t = new FakeTransport()
-      .on('tabs.active', () => ({ tabId: 3, url: 'https://bank.example.com/acct', title: 'Bank' }))
-      .on('page.extract', () => ({ url: 'https://a.com', title: 'A', lang: 'en', byline: null, text: 'text', selection: null }))
-      .on('library.save', ({ doc }) => ({ id: 1, kind: doc.kind, title: doc.title, url: doc.url, site: 'a.com', createdAt: 1, bytes: 4, chunks: 1, modelId: 'm' }))
+      .on('tabs.active', () => ({ tabId: 3, url: 'https://a.com', title: 'A' }))
+      .on('page.save', () => ({ id: 1, kind: 'page' as const, title: 'A', url: 'https://a.com', site: 'a.com', createdAt: 1, bytes: 4, chunks: 1, modelId: 'm' }))
       .on('library.list', () => [])
       .on('storage.usage', () => ({ usage: 1, quota: 2, persisted: false }));
-    const l = lib(t, new FakePlatform(), ['example.com']);
+    const l = lib(t);
     l.state.value = UNLOCKED;
     await l.savePage();
+    expect(t.types().slice(0, 2)).toEqual(['tabs.active', 'page.save']);
+    expect(t.payloadOf('page.save')).toEqual({ tabId: 3 });
+    expect(l.notice.value).toEqual({ kind: 'saved', title: 'A' });
+    t.fail('page.save', 'E_UNREADABLE_PAGE', 'never', { messageKey: 'neverReadSite', site: 'a.com' });
+    await l.savePage();
     expect(l.error.value?.error.detail?.messageKey).toBe('neverReadSite');
-    expect(t.types()).toEqual(['tabs.active']);
-    const l2 = lib(t);
-    l2.state.value = UNLOCKED;
-    await l2.savePage();
-    expect(t.payloadOf('page.extract')).toEqual({ tabId: 3 });
-    expect(l2.notice.value).toEqual({ kind: 'saved', title: 'A' });
   });
 
   it('imports what it can read and names what it could not', async () => {
@@ -188,11 +242,11 @@ describe('the tab the panel acts on', () => {
   it('is the background\'s active tab; with ?tab= (test build) that tab, even before the background honours it', async () => {
     const t = new FakeTransport().on('tabs.active', () => ({ tabId: 1, url: 'chrome-extension://x/panel.html', title: 'Panel' }));
     const p = new FakePlatform();
-    expect(await createLibraryModel({ transport: t, platform: p, neverReadSites: () => [] }).activeTab()).toEqual({ tabId: 1, url: 'chrome-extension://x/panel.html', title: 'Panel' });
+    expect(await createLibraryModel({ transport: t, platform: p }).activeTab()).toEqual({ tabId: 1, url: 'chrome-extension://x/panel.html', title: 'Panel' });
     p.tabOverride = 5;
     p.tabs.set(5, { url: 'http://127.0.0.1/a', title: 'A' });
-    expect(await createLibraryModel({ transport: t, platform: p, neverReadSites: () => [] }).activeTab()).toEqual({ tabId: 5, url: 'http://127.0.0.1/a', title: 'A' });
+    expect(await createLibraryModel({ transport: t, platform: p }).activeTab()).toEqual({ tabId: 5, url: 'http://127.0.0.1/a', title: 'A' });
     t.on('tabs.active', () => ({ tabId: 5, url: 'http://127.0.0.1/a#x', title: 'A' }));
-    expect(await createLibraryModel({ transport: t, platform: p, neverReadSites: () => [] }).activeTab()).toEqual({ tabId: 5, url: 'http://127.0.0.1/a#x', title: 'A' });
+    expect(await createLibraryModel({ transport: t, platform: p }).activeTab()).toEqual({ tabId: 5, url: 'http://127.0.0.1/a#x', title: 'A' });
   });
 });

@@ -9,10 +9,11 @@
 import { ParseError } from '../errors.ts';
 import { fromBase64Lenient } from '../bytes.ts';
 import { AEAD_ID, KDF_ID, KEM_ID, KEY_ID_PATTERN, PUBLIC_KEY_BYTES, SUITE_NAME } from '../channel/suite.ts';
-import { CLIENT_NONCE_BYTES } from './binding.ts';
+import { BINDING_VERSIONS, CLIENT_NONCE_BYTES, expectedReportData, type BindingVersion } from './binding.ts';
 import { REPORT_SIZE } from './sevsnp/abi.ts';
 
-export const BUNDLE_VERSION = 1;
+/** The version gateways emit: 2 binds expiresAt and model into REPORT_DATA (binding.ts). */
+export const BUNDLE_VERSION = 2;
 
 /** One GPU's evidence as the driver returns it. */
 export interface GpuEvidenceJson {
@@ -33,13 +34,17 @@ export type GpuReferenceJson =
     };
 
 export interface EvidenceBundleJson {
-  version: 1;
+  /** 2; 1 is accepted during a transition (its expiry and model are not bound). */
+  version: BindingVersion;
   /** true when the gateway signed the evidence itself with development keys (gateway --simulated). */
   simulated: boolean;
   /** The client's nonce, echoed (base64url, 32 bytes). */
   nonce: string;
   issuedAt: string;
-  /** After this the channel key is retired: re-attest (the gateway still accepts it for a grace period). */
+  /**
+   * After this the channel key is retired: re-attest (the gateway still accepts it for a grace
+   * period). Version 2 binds it (whole seconds) into REPORT_DATA.
+   */
   expiresAt: string;
   /** The model the gateway forwards to (the upstream's model id). */
   model: string;
@@ -69,6 +74,7 @@ export interface EvidenceBundleJson {
 /** The bundle with its binary fields decoded. The JSON is kept for fields a verifier reads as text. */
 export interface EvidenceBundle {
   json: EvidenceBundleJson;
+  version: BindingVersion;
   nonce: Uint8Array;
   publicKey: Uint8Array;
   keyId: string;
@@ -107,11 +113,13 @@ function date(x: unknown, field: string): Date {
 export function parseBundle(input: unknown): EvidenceBundle {
   const json = structuredClone(input) as EvidenceBundleJson;
   const b = obj(json, 'bundle');
-  if (b.version !== BUNDLE_VERSION) throw new ParseError('version', `must be ${BUNDLE_VERSION}, got ${JSON.stringify(b.version)}`);
+  if (!(BINDING_VERSIONS as readonly unknown[]).includes(b.version)) throw new ParseError('version', `must be ${BINDING_VERSIONS.join(' or ')}, got ${JSON.stringify(b.version)}`);
+  const version = b.version as BindingVersion;
   if (typeof b.simulated !== 'boolean') throw new ParseError('simulated', 'must be a boolean');
   const nonce = b64(b.nonce, 'nonce', CLIENT_NONCE_BYTES);
   const issuedAt = date(b.issuedAt, 'issuedAt');
   const expiresAt = date(b.expiresAt, 'expiresAt');
+  if (version === 2 && expiresAt.getTime() % 1000 !== 0) throw new ParseError('expiresAt', 'version 2 binds whole seconds: must have no fraction of a second');
   str(b.model, 'model');
   const ch = obj(b.channel, 'channel');
   if (ch.suite !== SUITE_NAME || ch.kemId !== KEM_ID || ch.kdfId !== KDF_ID || ch.aeadId !== AEAD_ID) {
@@ -149,5 +157,18 @@ export function parseBundle(input: unknown): EvidenceBundle {
   } else {
     throw new ParseError('gpuReference.kind', 'must be "rims" or "nras"');
   }
-  return { json, nonce, publicKey, keyId, snpReport, gpus, issuedAt, expiresAt };
+  return { json, version, nonce, publicKey, keyId, snpReport, gpus, issuedAt, expiresAt };
+}
+
+/** The REPORT_DATA this bundle must carry for `clientNonce` (binding.ts, by the bundle's version). */
+export function expectedReportDataFor(bundle: EvidenceBundle, clientNonce: Uint8Array): Promise<Uint8Array> {
+  return expectedReportData({
+    clientNonce,
+    hpkePublicKey: bundle.publicKey,
+    keyId: bundle.keyId,
+    gpus: bundle.gpus,
+    version: bundle.version,
+    expiresAt: bundle.expiresAt,
+    model: bundle.json.model,
+  });
 }

@@ -10,19 +10,21 @@
  *  - raw parts (`{ snp, gpus?, nonce?, reportData? }`), e.g. from the CLI: the same checks where
  *    the caller supplies what to bind (an expected REPORT_DATA, a client nonce, or per-GPU nonces).
  *
- * Trust anchors are an explicit parameter: `opts.roots.production` (default AMD's and NVIDIA's
- * pinned roots) always, `opts.roots.dev` (default src/core/attest/roots/dev) only when the policy
- * says `allowSimulated`. So simulated evidence never passes PRODUCTION_POLICY: its chains end in
- * roots that are not loaded, and a bundle marked simulated fails `evidence.simulated` besides.
+ * Trust anchors are an explicit parameter, and exactly one set verifies all of the evidence:
+ * `opts.roots.production` (default AMD's and NVIDIA's pinned roots), or `opts.roots.dev` (default
+ * src/core/attest/roots/dev) when the policy says `allowSimulated` and the bundle says `simulated`
+ * (raw parts: whenever the policy allows it). Never a mix, so a hardware bundle cannot lean on a
+ * development GPU root. Simulated evidence never passes PRODUCTION_POLICY: its chains end in roots
+ * that are not loaded, and a bundle marked simulated fails `evidence.simulated` besides.
  *
  * Every check runs and is returned; `ok` is true only when all passed. Throws ParseError (naming
  * the input, e.g. `snp.vcek`, `gpus[0].report`) only for evidence that cannot be used at all, and
  * ConfidantError E_ABORTED when `opts.signal` aborts.
  */
 import { ConfidantError, ParseError } from '../errors.ts';
-import { expectedReportData, gpuNonceFor } from './binding.ts';
+import { gpuNonceFor } from './binding.ts';
 import type { GpuEvidenceBytes } from './binding.ts';
-import { parseBundle } from './bundle.ts';
+import { expectedReportDataFor, parseBundle } from './bundle.ts';
 import type { EvidenceBundle } from './bundle.ts';
 import { bytesEqual, toHex } from '../bytes.ts';
 import { NRAS_ISSUER } from './nvidia/nras.ts';
@@ -152,17 +154,6 @@ function underField<T>(prefix: string, p: Promise<T>): Promise<T> {
   });
 }
 
-function mergeRoots(a: TrustRoots, b: TrustRoots | undefined): TrustRoots {
-  if (!b) return a;
-  return {
-    snp: [...a.snp, ...b.snp],
-    gpuDeviceRootsPem: [...a.gpuDeviceRootsPem, ...b.gpuDeviceRootsPem],
-    gpuRimRootsPem: [...a.gpuRimRootsPem, ...b.gpuRimRootsPem],
-    nrasIntermediateSha256: [...a.nrasIntermediateSha256, ...b.nrasIntermediateSha256],
-    nrasIssuer: a.nrasIssuer,
-  };
-}
-
 /** The internal, copied form both evidence shapes reduce to. */
 interface Normalised {
   snp: SnpInput;
@@ -242,9 +233,13 @@ export async function verifyEvidence(evidence: Evidence, policy: Policy, opts: V
   const ev = normalise(evidence);
   const now = opts.now;
   const rootSets = opts.roots ?? { production: PRODUCTION_ROOTS, dev: DEV_ROOTS };
-  const devActive = policy.allowSimulated && rootSets.dev !== undefined;
-  const roots = mergeRoots(rootSets.production, devActive ? rootSets.dev : undefined);
   const markedSimulated = ev.bundle?.json.simulated ?? false;
+  // One set of roots for all of the evidence, never a mix: production unless the policy allows
+  // simulated evidence and the evidence says it is simulated (a bundle's flag; raw parts count as
+  // simulated when the policy allows it). So a hardware bundle cannot borrow a development GPU root,
+  // and a simulated bundle cannot pass off a production chain as its own.
+  const devActive = policy.allowSimulated && rootSets.dev !== undefined && (ev.bundle ? markedSimulated : true);
+  const roots = devActive ? rootSets.dev! : rootSets.production;
 
   // -- the bundle: nonce echo and key lifetime
   const bundleChecks: Check[] = [];
@@ -263,7 +258,7 @@ export async function verifyEvidence(evidence: Evidence, policy: Policy, opts: V
   // -- SEV-SNP
   const snpPolicy = ev.reportData ? { ...policy.snp, reportData: ev.reportData } : policy.snp;
   const snp = await underField('snp', verifySnp(ev.snp, snpPolicy, { now, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.signal ? { signal: opts.signal } : {}), roots: roots.snp }));
-  const simulated = markedSimulated || snp.claims.rootSource === 'dev';
+  const simulated = markedSimulated || devActive || snp.claims.rootSource === 'dev';
 
   // -- simulated evidence only under a policy that allows it
   const why = markedSimulated ? 'the bundle is marked simulated (signed by development keys)' : 'the SEV-SNP chain ends in a development root';
@@ -279,7 +274,7 @@ export async function verifyEvidence(evidence: Evidence, policy: Policy, opts: V
   const bindingChecks: Check[] = [];
   const gpuBytes: GpuEvidenceBytes[] = ev.gpus.map((g) => ({ report: g.report, certChainPem: g.certChainPem }));
   if (ev.bundle) {
-    const want = await expectedReportData({ clientNonce: ev.nonce!, hpkePublicKey: ev.bundle.publicKey, keyId: ev.bundle.keyId, gpus: gpuBytes });
+    const want = await expectedReportDataFor(ev.bundle, ev.nonce!);
     bindingChecks.push(
       snp.claims.reportData === toHex(want)
         ? pass('evidence.binding.REPORT_DATA', `REPORT_DATA binds this client\u2019s nonce, channel key ${ev.bundle.keyId} and the ${gpuBytes.length} GPU report(s) (binding.ts)`, { field: 'REPORT_DATA', got: snp.claims.reportData })
@@ -297,19 +292,19 @@ export async function verifyEvidence(evidence: Evidence, policy: Policy, opts: V
         : pass('evidence.gpu.count', 'no GPU evidence; the policy does not require a GPU', { got: '0' }),
   );
   const gpuNonce = ev.nonce ? await gpuNonceFor(ev.nonce) : undefined;
-  const devNras = devActive && markedSimulated;
+  const devNras = devActive;
   const gpuPolicy: GpuPolicy = {
     ...policy.gpu,
     deviceRootsPem: roots.gpuDeviceRootsPem,
     rimRootsPem: roots.gpuRimRootsPem,
-    nras: { ...policy.gpu.nras, intermediateSha256: roots.nrasIntermediateSha256, issuer: devNras ? rootSets.dev!.nrasIssuer : roots.nrasIssuer },
+    nras: { ...policy.gpu.nras, intermediateSha256: roots.nrasIntermediateSha256, issuer: roots.nrasIssuer },
   };
   let fetchedJwks: { jwks: unknown; check: Check } | undefined;
   const gpuClaims: GpuClaims[] = [];
   for (const [i, g] of ev.gpus.entries()) {
     let nras = g.nras;
     if (nras && ev.bundle) {
-      if (devNras) nras = { ...nras, jwks: rootSets.dev!.nrasJwks ?? null };
+      if (devNras) nras = { ...nras, jwks: roots.nrasJwks ?? null };
       else {
         fetchedJwks ??= await nrasJwks(opts);
         nras = { ...nras, jwks: fetchedJwks.jwks };

@@ -8,10 +8,14 @@
  *   {
  *     "allowSimulated": false,        trust the development roots (src/core/attest/roots/dev): simulated evidence
  *     "requireGpu": true,             at least one GPU's evidence must be present
- *     "crl": "if-given",              AMD CRL: "if-given" | "fetch" (from AMD KDS through opts.fetch) | "require"
+ *     "crl": "fetch",                 AMD CRL: "if-given" | "fetch" (given, else fetched from AMD KDS through
+ *                                     opts.fetch; a fetch that cannot run is reported as "revocation not
+ *                                     checked", not failed) | "require" (given or fetched, or the check fails)
  *     "snp": {
- *       "measurements": ["<96 hex>"], trusted launch MEASUREMENTs; [] = any (a check says so)
+ *       "measurements": ["<96 hex>"], trusted launch MEASUREMENTs; [] = any (a check says so; the
+ *                                     extension appraises the software separately, src/core/trust)
  *       "minTcb": {"bl","tee","snp","ucode","fmc"},     minimum REPORTED_TCB parts (fmc: Turin only)
+ *       "minTcbByProduct": {"Milan": {...}, "Genoa": {...}, "Turin": {...}},  per product line
  *       "minCurrentTcb": {...}, "minCommittedTcb": {...}, "minLaunchTcb": {...},
  *       "allowDebug": false, "allowMigrateMA": false, "allowSmt": true,
  *       "minAbi": "1.51",             minimum POLICY.ABI_MAJOR.ABI_MINOR
@@ -58,19 +62,43 @@ export interface Policy {
 export type PolicyJson = Record<string, unknown>;
 
 /**
- * The production policy as a document: DEBUG and MIGRATE_MA forbidden, SMT allowed, any
- * MEASUREMENT (reported as such: deployments add theirs), CRL checked when given, every GPU
- * appraised by NVIDIA's RIMs or a signed NRAS result, at least one GPU, no simulated evidence.
+ * Minimum platform TCB per product line. A platform below these runs firmware or microcode with
+ * known SEV-SNP breaks, so its reports cannot be taken at their word:
+ *  - AMD-SB-3019 (EntrySign, CVE-2024-56161, Feb 2025): the microcode signature check could be
+ *    bypassed; fixed by microcode 0x0A0011D5 on Milan (MICROCODE SPL 0xD5 = 213) and 0x0A101154 on
+ *    Genoa (SPL 0x54 = 84).
+ *  - AMD-SB-3015 (BadRAM, CVE-2024-21944, Dec 2024): fixed in SEV firmware that checks the memory
+ *    configuration. The SNP and BOOT_LOADER SPLs below are those mitigated production fleets run:
+ *    Contrast's Milan reference values (bl 3, tee 0, snp 23, ucode 213); Tinfoil's Genoa minimum
+ *    bootloader (bl 7), and a Genoa production report of 2026 (snp 23, ucode 84).
+ * Turin: we found no SPL values for AMD's fixes that we could check offline, so none is set and the
+ * TCB check says so. Deployments raise these (Settings, Trust); they are a floor, not a target.
+ */
+export const DEFAULT_MIN_TCB: Readonly<Record<Product, TcbMinimum>> = Object.freeze({
+  Milan: Object.freeze({ bl: 3, tee: 0, snp: 23, ucode: 213 }),
+  Genoa: Object.freeze({ bl: 7, tee: 0, snp: 23, ucode: 84 }),
+  Turin: Object.freeze({}),
+});
+
+/**
+ * The production policy as a document: DEBUG and MIGRATE_MA forbidden, SMT allowed, VMPL 0 only
+ * (a report from a lower privilege level vouches only for what runs below it), the minimum TCB per
+ * product above, any MEASUREMENT here (the extension appraises the software against the gateway's
+ * trust source, src/core/trust), AMD's CRL fetched (a fetch that cannot run is reported, not
+ * failed, unless `crl: "require"`), every GPU appraised by NVIDIA's RIMs or a signed NRAS result,
+ * at least one GPU, no simulated evidence.
  */
 export const PRODUCTION_POLICY_JSON: Readonly<PolicyJson> = Object.freeze({
   allowSimulated: false,
   requireGpu: true,
-  crl: 'if-given',
+  crl: 'fetch',
   snp: Object.freeze({
     measurements: [],
+    minTcbByProduct: DEFAULT_MIN_TCB,
     allowDebug: false,
     allowMigrateMA: false,
     allowSmt: true,
+    vmpls: [0],
     signingKeys: ['VCEK', 'VLEK'],
   }),
   gpu: Object.freeze({
@@ -140,6 +168,7 @@ function version(v: unknown, field: string, withBuild: boolean): { major: number
 const SNP_KEYS = [
   'measurements',
   'minTcb',
+  'minTcbByProduct',
   'minCurrentTcb',
   'minCommittedTcb',
   'minLaunchTcb',
@@ -172,6 +201,14 @@ function snpPolicy(o: Obj, crl: CrlPolicy): SnpPolicy {
   onlyKeys(o, f, SNP_KEYS);
   const minTcb: SnpPolicy['minTcb'] = {};
   for (const [k, field] of Object.entries(TCB_KEYS)) if (o[k] !== undefined) minTcb[field] = tcbMin(o[k], `${f}.${k}`);
+  let minTcbByProduct: SnpPolicy['minTcbByProduct'];
+  if (o.minTcbByProduct !== undefined) {
+    const m = o.minTcbByProduct;
+    if (!isObj(m)) throw new ParseError(`${f}.minTcbByProduct`, `got ${got(m)}, want {"Milan": {...}, "Genoa": {...}, "Turin": {...}}`);
+    onlyKeys(m, `${f}.minTcbByProduct`, PRODUCTS);
+    minTcbByProduct = {};
+    for (const p of PRODUCTS) if (m[p] !== undefined) minTcbByProduct[p] = tcbMin(m[p], `${f}.minTcbByProduct.${p}`);
+  }
   const p: SnpPolicy = {
     measurements: o.measurements === undefined ? [] : hexList(o.measurements, `${f}.measurements`, 48),
     minTcb,
@@ -181,6 +218,7 @@ function snpPolicy(o: Obj, crl: CrlPolicy): SnpPolicy {
     signingKeys: defaultSnpPolicy.signingKeys,
     crl,
   };
+  if (minTcbByProduct) p.minTcbByProduct = minTcbByProduct;
   if (o.minAbi !== undefined) {
     const { major, minor } = version(o.minAbi, `${f}.minAbi`, false);
     p.minAbi = { major, minor };

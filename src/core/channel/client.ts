@@ -6,8 +6,7 @@
  * a type cast is refused at run time (the module keeps the set of channels it issued).
  */
 import { ConfidantError, type ErrorCode } from '../errors.ts';
-import { expectedReportData } from '../attest/binding.ts';
-import { parseBundle, type EvidenceBundle } from '../attest/bundle.ts';
+import { expectedReportDataFor, parseBundle, type EvidenceBundle } from '../attest/bundle.ts';
 import { OFFSET, REPORT_DATA_SIZE } from '../attest/sevsnp/abi.ts';
 import type { Check } from '../attest/types.ts';
 import { bytesEqual, fromUtf8, randomBytes, toBase64Url, toHex } from '../bytes.ts';
@@ -27,6 +26,7 @@ declare const verifiedBrand: unique symbol;
 
 export interface VerifiedChannel {
   readonly [verifiedBrand]: true;
+  readonly provider: 'confidant';
   /** Base URL of the gateway, no trailing slash. */
   readonly gatewayUrl: string;
   readonly keyId: string;
@@ -52,7 +52,7 @@ function normaliseUrl(u: string): string {
 export async function channelFromVerdict(
   verdict: VerdictLike,
   bundle: EvidenceBundle,
-  opts: { gatewayUrl: string; nonce: Uint8Array },
+  opts: { gatewayUrl: string; nonce: Uint8Array; /** Use the channel until at most this time, whatever the bundle says. */ notAfter?: Date },
 ): Promise<VerifiedChannel> {
   if (!verdict || verdict.ok !== true) {
     const failed = (verdict?.checks ?? []).filter((c) => !c.passed).map((c) => c.id);
@@ -65,16 +65,18 @@ export async function channelFromVerdict(
   if (!bytesEqual(bundle.nonce, opts.nonce)) {
     throw new ConfidantError('E_NOT_ATTESTED', 'The bundle answers another nonce.', { got: toHex(bundle.nonce), want: toHex(opts.nonce) });
   }
-  const want = await expectedReportData({ clientNonce: opts.nonce, hpkePublicKey: bundle.publicKey, keyId: bundle.keyId, gpus: bundle.gpus });
+  const want = await expectedReportDataFor(bundle, opts.nonce);
   const got = bundle.snpReport.subarray(OFFSET.REPORT_DATA, OFFSET.REPORT_DATA + REPORT_DATA_SIZE);
   if (!bytesEqual(got, want)) {
     throw new ConfidantError('E_NOT_ATTESTED', 'REPORT_DATA does not bind this channel key and nonce.', { field: 'REPORT_DATA', got: toHex(got), want: toHex(want) });
   }
+  const expiresAt = Math.min(bundle.expiresAt.getTime(), opts.notAfter?.getTime() ?? Infinity);
   const channel = Object.freeze({
+    provider: 'confidant' as const,
     gatewayUrl: normaliseUrl(opts.gatewayUrl),
     keyId: bundle.keyId,
     publicKey: bundle.publicKey.slice(),
-    expiresAt: new Date(bundle.expiresAt.getTime()),
+    expiresAt: new Date(expiresAt),
     model: bundle.json.model,
     simulated: bundle.json.simulated,
   }) as unknown as VerifiedChannel;
@@ -91,17 +93,27 @@ export interface FetchOptions {
   signal?: AbortSignal;
 }
 
-/** GET /v1/attestation with a fresh nonce (or the given one); returns the parsed bundle. */
+/**
+ * GET /v1/attestation with a fresh nonce (or the given one); returns the parsed bundle. Says which
+ * trouble it was: E_NETWORK (nothing answered), E_TIMEOUT (the signal's timeout), E_NOT_A_GATEWAY
+ * (something answered, but not with a Confidant bundle), E_PARSE (a bundle with a bad field).
+ */
 export async function fetchBundle(gatewayUrl: string, nonce: Uint8Array, opts: FetchOptions = {}): Promise<EvidenceBundle> {
   const f = opts.fetch ?? fetch;
   const url = `${normaliseUrl(gatewayUrl)}/v1/attestation?nonce=${toBase64Url(nonce)}`;
   const res = await doFetch(f, url, { method: 'GET', headers: { accept: 'application/json' }, signal: opts.signal });
+  if (res.status === 404 || res.status === 405) {
+    throw new ConfidantError('E_NOT_A_GATEWAY', `${new URL(url).origin} answered HTTP ${res.status} for /v1/attestation: it is not a Confidant gateway.`, { status: res.status });
+  }
   if (!res.ok) throw await errorFromResponse(res);
   let json: unknown;
   try {
     json = await res.json();
   } catch (e) {
-    throw abortOr(e, opts.signal, new ConfidantError('E_PARSE', 'The attestation bundle is not JSON.'));
+    throw abortOr(e, opts.signal, new ConfidantError('E_NOT_A_GATEWAY', `${new URL(url).origin} did not answer with an attestation bundle (not JSON): it is not a Confidant gateway.`));
+  }
+  if (typeof json !== 'object' || json === null || !('channel' in json) || !('snp' in json)) {
+    throw new ConfidantError('E_NOT_A_GATEWAY', `${new URL(url).origin} answered JSON that is not an attestation bundle: it is not a Confidant gateway.`);
   }
   return parseBundle(json);
 }
@@ -146,9 +158,10 @@ export interface SealedChatOptions extends FetchOptions {
 
 function abortOr(e: unknown, signal: AbortSignal | undefined, fallback: ConfidantError): ConfidantError {
   if (e instanceof ConfidantError) return e;
-  if (signal?.aborted || (e instanceof DOMException && e.name === 'AbortError') || (e as { name?: string })?.name === 'AbortError') {
-    return new ConfidantError('E_ABORTED', 'The operation was stopped.');
-  }
+  const name = (e as { name?: string })?.name;
+  const reason = (signal?.reason as { name?: string } | undefined)?.name;
+  if (name === 'TimeoutError' || reason === 'TimeoutError') return new ConfidantError('E_TIMEOUT', 'The gateway did not answer in time.');
+  if (signal?.aborted || name === 'AbortError') return new ConfidantError('E_ABORTED', 'The operation was stopped.');
   return fallback;
 }
 
@@ -189,19 +202,32 @@ function codeForStatus(status: number): ErrorCode {
   return 'E_UPSTREAM';
 }
 
-/** Maps a non-sealed error response (before the gateway opened the request, or from a proxy in front). */
+/** What an unauthenticated error says: fixed words per code, never text from the network. */
+const PLAIN_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  E_UNAUTHORIZED: 'The gateway refused the request (HTTP {status}): check the API key.',
+  E_RATE_LIMITED: 'The gateway is busy (HTTP {status}); try again shortly.',
+  E_KEY_EXPIRED: 'The gateway no longer accepts this channel key (HTTP {status}); attesting again.',
+  E_BAD_REQUEST: 'The gateway refused the request as malformed (HTTP {status}).',
+  E_CHANNEL: 'The gateway could not open the sealed request (HTTP {status}).',
+  E_UPSTREAM: 'The gateway answered HTTP {status}.',
+};
+
+/**
+ * Maps a non-sealed error response (before the gateway opened the request, or from a proxy in
+ * front). Nothing in it is authenticated: the code may come from the body (only the few a client
+ * acts on), but the message is always our own words, so a network attacker cannot put text in the UI.
+ */
 async function errorFromResponse(res: Response): Promise<ConfidantError> {
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
   let code = codeForStatus(res.status);
-  let message = `The gateway answered HTTP ${res.status}.`;
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    const body = (await res.json()) as { error?: { code?: string } };
     const c = body?.error?.code as ErrorCode | undefined;
     if (c && PLAIN_CODES.has(c)) code = c;
-    if (typeof body?.error?.message === 'string') message = body.error.message.slice(0, 300);
   } catch {
     // not JSON: the status decides
   }
+  const message = (PLAIN_MESSAGES[code] ?? PLAIN_MESSAGES.E_UPSTREAM!).replace('{status}', String(res.status));
   const detail: Record<string, unknown> = { status: res.status, authenticated: false };
   if (retryAfter !== undefined) detail.retryAfter = retryAfter;
   return new ConfidantError(code, message, detail);

@@ -1,6 +1,6 @@
 /** One line saying the local engine (SQLite + sqlite-vec on this device) is up, or why not. */
 import type { ErrorData } from '../../core/errors.ts';
-import type { EngineStatus } from '../../messaging/engine.ts';
+import type { EngineStatus } from '../../messaging/engine-api.ts';
 import { t } from '../i18n.ts';
 import { Icon } from './Icon.tsx';
 

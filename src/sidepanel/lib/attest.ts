@@ -3,7 +3,7 @@
  * Verified, DEV, Failed, Checking, Expired, Not configured. Keys name strings in
  * public/_locales/en/messages.json; components translate them.
  */
-import type { AttestationView, AttestState } from '../../messaging/background.ts';
+import type { AttestationView, AttestState } from '../../messaging/views.ts';
 import type { Check } from '../../core/attest/types.ts';
 
 export type Tone = 'ok' | 'dev' | 'bad' | 'busy' | 'neutral';
@@ -11,6 +11,8 @@ export type Tone = 'ok' | 'dev' | 'bad' | 'busy' | 'neutral';
 export const STATE_KEY: Record<AttestState, string> = {
   verified: 'attestStateVerified',
   dev: 'attestStateDev',
+  'unknown-software': 'attestStateUnknown',
+  changed: 'attestStateChanged',
   failed: 'attestStateFailed',
   checking: 'attestStateChecking',
   expired: 'attestStateExpired',
@@ -21,6 +23,8 @@ export const STATE_KEY: Record<AttestState, string> = {
 export const STATE_MEANING_KEY: Record<AttestState, string> = {
   verified: 'attestMeaningVerified',
   dev: 'attestMeaningDev',
+  'unknown-software': 'attestMeaningUnknown',
+  changed: 'attestMeaningChanged',
   failed: 'attestMeaningFailed',
   checking: 'attestMeaningChecking',
   expired: 'attestMeaningExpired',
@@ -32,9 +36,11 @@ export function toneOf(state: AttestState): Tone {
     case 'verified':
       return 'ok';
     case 'dev':
+    case 'unknown-software':
       return 'dev';
     case 'failed':
     case 'expired':
+    case 'changed':
       return 'bad';
     case 'checking':
       return 'busy';
@@ -43,19 +49,22 @@ export function toneOf(state: AttestState): Tone {
   }
 }
 
-/** Can a question be sent under this state? (The background enforces it; the panel says it early.) */
-export function canSend(state: AttestState): boolean {
-  return state === 'verified' || state === 'dev';
+/**
+ * Can a question be sent under this state? (The background enforces it; the panel says it early.)
+ * Unknown software only when the person chose to send to this gateway anyway.
+ */
+export function canSend(state: AttestState, unknownAllowed = false): boolean {
+  return state === 'verified' || state === 'dev' || (state === 'unknown-software' && unknownAllowed);
 }
 
 /**
  * What the header shows: the background's state, "checking" while a check the person asked
  * for runs, and "not configured" when there is no gateway yet (or the view is not known).
  */
-export function effectiveState(view: AttestationView | null, checking: boolean, gatewayUrl: string | null | undefined): AttestState {
+export function effectiveState(view: AttestationView | null, checking: boolean, hasGateway: boolean): AttestState {
   if (checking) return 'checking';
   if (view) return view.state;
-  return gatewayUrl ? 'checking' : 'not-configured';
+  return hasGateway ? 'checking' : 'not-configured';
 }
 
 export interface CheckGroup {
@@ -70,6 +79,10 @@ export interface CheckGroup {
 }
 
 const GROUP_KEYS: Record<string, string> = {
+  software: 'attestGroupSoftware',
+  provenance: 'attestGroupProvenance',
+  privatemode: 'attestGroupPrivatemode',
+  tinfoil: 'attestGroupTinfoil',
   evidence: 'attestGroupEvidence',
   snp: 'attestGroupSnp',
   binding: 'attestGroupBinding',

@@ -1,13 +1,14 @@
 /** Pure pieces of the ask flow: scopes, history, titles, keyboard, what-will-be-sent summaries. */
-import type { ChatTurn } from '../../messaging/chat.ts';
+import type { ChatTurn } from '../../messaging/chat-port.ts';
 import type { Passage, SearchScope } from '../../messaging/library.ts';
 import { siteOf, truncate } from './format.ts';
 
-/** What the person chose to ask about. */
-export type AskScope = 'page' | 'library' | 'both';
+/** What the person chose to ask about. `selection`: only the text selected on the page (from the context menu). */
+export type AskScope = 'page' | 'library' | 'both' | 'selection';
+/** The scopes offered in the composer (`selection` appears when the context menu asked for it). */
 export const ASK_SCOPES: readonly AskScope[] = ['page', 'library', 'both'];
 
-export const SCOPE_KEY: Record<AskScope, string> = { page: 'scopePage', library: 'scopeLibrary', both: 'scopeBoth' };
+export const SCOPE_KEY: Record<AskScope, string> = { page: 'scopePage', library: 'scopeLibrary', both: 'scopeBoth', selection: 'scopeSelection' };
 
 /** Does this scope need the current page read and indexed first? */
 export function needsPage(scope: AskScope): boolean {
@@ -17,7 +18,7 @@ export function needsPage(scope: AskScope): boolean {
 export function searchScope(scope: AskScope, pageDocId: number | null): SearchScope {
   if (scope === 'library') return { kind: 'library' };
   if (pageDocId === null) throw new Error('a page scope needs the page indexed first');
-  return scope === 'page' ? { kind: 'page', docId: pageDocId } : { kind: 'page+library', docId: pageDocId };
+  return scope === 'both' ? { kind: 'page+library', docId: pageDocId } : { kind: 'page', docId: pageDocId };
 }
 
 /** The steps of one question, in order; each is shown while it runs. */
@@ -113,16 +114,6 @@ export function answerAsText(content: string, passages: readonly Passage[]): str
   if (!passages.length) return content;
   const lines = passages.map((p, i) => `[${i + 1}] ${p.title}${p.url ? ` — ${p.url}` : ''}`);
   return `${content.trimEnd()}\n\n${lines.join('\n')}`;
-}
-
-/** FNV-1a over a string: tells "the same page text as last time" without keeping the text around. */
-export function textHash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Errors kept with a stored conversation (ConversationRecord.error is a string). */

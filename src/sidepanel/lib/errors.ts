@@ -27,6 +27,7 @@ export interface Advice {
 export function adviceFor(error: { code: ErrorCode; detail?: Record<string, unknown> }): Advice {
   const key = error.detail?.messageKey;
   if (key === 'errNoGateway') return { titleKey: 'errNoGatewayTitle', hintKey: 'errNoGatewayHint', steps: ['openSettings'], showMessage: false };
+  if (key === 'modelDownloadFailed') return { titleKey: 'errModelDownloadTitle', hintKey: 'errModelDownloadHint', steps: ['loadModel'], showMessage: true };
   if (key === 'errPortClosed') return { titleKey: 'errPortClosedTitle', hintKey: 'errPortClosedHint', steps: ['retry'], showMessage: false };
   switch (error.code) {
     case 'E_LOCKED':
@@ -39,6 +40,14 @@ export function adviceFor(error: { code: ErrorCode; detail?: Record<string, unkn
       return { titleKey: 'errUnreadableTitle', hintKey: 'errUnreadableHint', steps: ['askLibrary'], showMessage: true };
     case 'E_NETWORK':
       return { titleKey: 'errNetworkTitle', hintKey: 'errNetworkHint', steps: ['retry', 'openSettings'], showMessage: true };
+    case 'E_NOT_A_GATEWAY':
+      return { titleKey: 'errNotGatewayTitle', hintKey: 'errNotGatewayHint', steps: ['openSettings'], showMessage: true };
+    case 'E_PERMISSION':
+      return { titleKey: 'errPermissionTitle', hintKey: 'errPermissionHint', steps: ['retry', 'openSettings'], showMessage: false };
+    case 'E_UNTRUSTED_SOFTWARE':
+      return { titleKey: 'errUntrustedTitle', hintKey: 'errUntrustedHint', steps: ['openAttestation'], showMessage: true };
+    case 'E_INTEGRITY':
+      return { titleKey: 'errIntegrityTitle', hintKey: 'errIntegrityHint', steps: ['loadModel'], showMessage: true };
     case 'E_UNAUTHORIZED':
       return { titleKey: 'errUnauthorizedTitle', hintKey: 'errUnauthorizedHint', steps: ['openSettings'], showMessage: false };
     case 'E_RATE_LIMITED':

@@ -3,6 +3,7 @@
  * Created by the composition root after the models it coordinates.
  */
 import { effect, signal } from '@preact/signals';
+import { defaultSettings } from '../../core/settings/settings.ts';
 import type { AttestationModel } from './attestation.ts';
 import type { ChatModel } from './chat.ts';
 import type { EngineModel } from './engine.ts';
@@ -36,7 +37,7 @@ export function createAppModel({ engine, settings, attestation, library, chat, o
   async function wipeEverything(): Promise<boolean> {
     chat.newChat();
     if (!(await library.wipe())) return false;
-    await settings.save({ gatewayUrl: null, trustDev: false, trustedMeasurements: [], minTcb: {}, neverReadSites: [] });
+    await settings.save({ ...defaultSettings() });
     settings.clearStatus();
     await Promise.all([settings.refreshApiKey(), attestation.load(), library.refreshModel()]);
     await onboarding.restart();

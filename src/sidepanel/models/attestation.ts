@@ -1,22 +1,23 @@
 /** The gateway's attestation: what the background last verified, checking again, the transcript. */
 import { computed, signal } from '@preact/signals';
 import { toErrorData, type ErrorData } from '../../core/errors.ts';
-import type { AttestationView } from '../../messaging/background.ts';
+import type { AttestationView } from '../../messaging/views.ts';
 import { effectiveState } from '../lib/attest.ts';
 import type { Platform, Transport } from '../transport.ts';
 
 export interface AttestationDeps {
   transport: Transport;
   platform: Platform;
-  /** The configured gateway, to tell "not configured" from "not known yet". */
-  gatewayUrl: () => string | null | undefined;
+  /** Is a gateway set up? To tell "not configured" from "not known yet". */
+  hasGateway: () => boolean;
 }
 
-export function createAttestationModel({ transport, platform, gatewayUrl }: AttestationDeps) {
+export function createAttestationModel({ transport, platform, hasGateway }: AttestationDeps) {
   const view = signal<AttestationView | null>(null);
   const checking = signal(false);
   const error = signal<ErrorData | null>(null);
-  const state = computed(() => effectiveState(view.value, checking.value, gatewayUrl()));
+  const deciding = signal(false);
+  const state = computed(() => effectiveState(view.value, checking.value, hasGateway()));
 
   async function load(): Promise<void> {
     try {
@@ -40,6 +41,26 @@ export function createAttestationModel({ transport, platform, gatewayUrl }: Atte
     }
   }
 
+  /**
+   * The person accepts the software the gateway proved (first use, a change, or software no trust
+   * source covers), after seeing its measurement or manifest digest.
+   */
+  async function acceptSoftware(): Promise<boolean> {
+    const v = view.value;
+    if (!v?.software || !v.profileId || deciding.value) return false;
+    deciding.value = true;
+    error.value = null;
+    try {
+      view.value = await transport.request('trust.accept', { profileId: v.profileId, value: v.software.value });
+      return true;
+    } catch (e) {
+      error.value = toErrorData(e);
+      return false;
+    } finally {
+      deciding.value = false;
+    }
+  }
+
   async function exportTranscript(): Promise<boolean> {
     try {
       const { fileName, json } = await transport.request('attest.transcript', {});
@@ -55,7 +76,7 @@ export function createAttestationModel({ transport, platform, gatewayUrl }: Atte
     if (e.type === 'attest.changed') view.value = e.payload;
   });
 
-  return { view, checking, error, state, load, check, exportTranscript, dispose: unsubscribe };
+  return { view, checking, deciding, error, state, load, check, acceptSoftware, exportTranscript, dispose: unsubscribe };
 }
 
 export type AttestationModel = ReturnType<typeof createAttestationModel>;

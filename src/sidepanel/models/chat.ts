@@ -5,9 +5,9 @@
  */
 import { batch, computed, signal } from '@preact/signals';
 import { ConfidantError, toErrorData, type ErrorCode, type ErrorData } from '../../core/errors.ts';
-import type { AttestState, ConversationSummary, Receipt, Settings } from '../../messaging/background.ts';
-import type { ChatToPanel, ChatTurn } from '../../messaging/chat.ts';
-import type { ConversationRecord } from '../../messaging/engine.ts';
+import type { Settings } from '../../core/settings/settings.ts';
+import type { AttestState, ConversationRecord, ConversationSummary, Receipt } from '../../messaging/views.ts';
+import type { ChatToPanel, ChatTurn } from '../../messaging/chat-port.ts';
 import type { Passage } from '../../messaging/library.ts';
 import {
   decodeError,
@@ -16,14 +16,12 @@ import {
   isBusy,
   needsPage,
   searchScope,
-  textHash,
   titleFor,
   type AskScope,
   type Phase,
 } from '../lib/chat.ts';
 import { textFragmentUrl } from '../lib/citations.ts';
 import { samePage } from '../lib/format.ts';
-import { isNeverRead } from '../lib/input.ts';
 import type { ChatPort, Platform, Transport } from '../transport.ts';
 
 export interface ChatMessage {
@@ -38,7 +36,7 @@ export interface ChatMessage {
   /** When a rate-limited request may be retried (ms since epoch). */
   retryAt: number | null;
   status: 'streaming' | 'done' | 'stopped' | 'error';
-  /** The background's latest status line while the answer is on its way. */
+  /** The background's latest status (a message key) while the answer is on its way. */
   statusText: string | null;
 }
 
@@ -100,7 +98,6 @@ export function createChatModel(deps: ChatDeps) {
   let run = 0;
   let port: ChatPort | null = null;
   let createdAt = 0;
-  let pageCache: { key: string; docId: number; lockCount: number } | null = null;
 
   function update(id: number, patch: Partial<ChatMessage> | ((m: ChatMessage) => Partial<ChatMessage>)): void {
     messages.value = messages.value.map((m) => (m.id === id ? { ...m, ...(typeof patch === 'function' ? patch(m) : patch) } : m));
@@ -112,28 +109,18 @@ export function createChatModel(deps: ChatDeps) {
 
   // ---- asking ---------------------------------------------------------------------------------
 
-  /** Reads and indexes the page the panel acts on (reusing the index when the text is unchanged). */
-  async function indexCurrentPage(myRun: number): Promise<{ docId: number; title: string | null }> {
-    const guard = () => {
-      if (myRun !== run) throw localError('E_ABORTED', 'stopped');
-    };
+  /**
+   * Has the background read and index the page the panel acts on (or only its selection). The
+   * page's text never comes to the panel: only the passages retrieved from it do.
+   */
+  async function indexCurrentPage(myRun: number, selection: boolean): Promise<{ docId: number; title: string | null }> {
     phase.value = 'reading';
     const tab = await deps.activeTab();
-    guard();
-    const blocked = isNeverRead(tab.url, deps.settings()?.neverReadSites ?? []);
-    if (blocked) throw localError('E_UNREADABLE_PAGE', 'neverReadSite', { site: blocked });
-    const page = await transport.request('page.extract', { tabId: tab.tabId });
-    guard();
-    if (!page.text.trim()) throw localError('E_UNREADABLE_PAGE', 'pageEmpty');
-    const key = `${page.url}\n${page.text.length}\n${textHash(page.text)}`;
-    if (pageCache && pageCache.key === key && pageCache.lockCount === deps.lockCount()) return { docId: pageCache.docId, title: page.title };
+    if (myRun !== run) throw localError('E_ABORTED', 'stopped');
     phase.value = 'indexing';
-    const { docId } = await transport.request('library.indexPage', {
-      doc: { kind: 'page', title: page.title || page.url, url: page.url, lang: page.lang, byline: page.byline, mime: 'text/html', text: page.text },
-    });
-    guard();
-    pageCache = { key, docId, lockCount: deps.lockCount() };
-    return { docId, title: page.title };
+    const page = await transport.request('page.index', { tabId: tab.tabId, ...(selection ? { selection: true } : {}) });
+    if (myRun !== run) throw localError('E_ABORTED', 'stopped');
+    return { docId: page.docId, title: page.title };
   }
 
   /** Asks a question: retrieval first, then (after confirmation when asked for) the answer. */
@@ -154,17 +141,11 @@ export function createChatModel(deps: ChatDeps) {
       if (!deps.libraryUnlocked()) throw new ConfidantError('E_LOCKED', 'The library is locked.');
       let docId: number | null = null;
       let pageTitle: string | null = null;
-      if (needsPage(chosen)) ({ docId, title: pageTitle } = await indexCurrentPage(myRun));
+      if (needsPage(chosen)) ({ docId, title: pageTitle } = await indexCurrentPage(myRun, chosen === 'selection'));
       if (myRun !== run) return;
       phase.value = 'retrieving';
       const k = deps.settings()?.passages ?? DEFAULT_PASSAGES;
-      let passages = await transport.request('library.search', { query: q, scope: searchScope(chosen, docId), k });
-      if (passages.length === 0 && docId !== null && pageCache?.docId === docId) {
-        // The engine may have dropped an older page index; index the page again once.
-        pageCache = null;
-        ({ docId } = await indexCurrentPage(myRun));
-        passages = await transport.request('library.search', { query: q, scope: searchScope(chosen, docId), k });
-      }
+      const passages = await transport.request('library.search', { query: q, scope: searchScope(chosen, docId), k });
       if (myRun !== run) return;
       if (deps.settings()?.confirmBeforeSend) {
         batch(() => {
@@ -240,7 +221,7 @@ export function createChatModel(deps: ChatDeps) {
       if (ended || port !== myPort) return;
       switch (m.type) {
         case 'status':
-          update(answer.id, { statusText: m.text });
+          update(answer.id, { statusText: m.key });
           break;
         case 'delta':
           if (phase.value !== 'streaming') phase.value = 'streaming';
@@ -345,7 +326,7 @@ export function createChatModel(deps: ChatDeps) {
       if (passage?.url) {
         const tab = await deps.activeTab();
         if (samePage(passage.url, tab.url)) {
-          const { found } = await transport.request('page.highlight', { tabId: tab.tabId, url: passage.url, quote: passage.text });
+          const { found } = await transport.request('page.highlight', { tabId: tab.tabId, quote: passage.text });
           outcome = found ? 'highlighted' : 'notFound';
         } else if (/^https?:/i.test(passage.url)) {
           await platform.openTab(textFragmentUrl(passage.url, passage.text));

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import type { EngineStatus } from '../../messaging/engine.ts';
+import type { EngineStatus } from '../../messaging/engine-api.ts';
 import type { ErrorData } from '../../core/errors.ts';
 import { toErrorData } from '../../core/errors.ts';
 import type { Transport } from '../transport.ts';

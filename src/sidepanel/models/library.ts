@@ -5,11 +5,10 @@
  */
 import { computed, signal } from '@preact/signals';
 import { ConfidantError, toErrorData, type ErrorData } from '../../core/errors.ts';
-import type { ModelConfig, ModelState } from '../../messaging/engine.ts';
-import type { DocSummary, LibraryState, NewDocument, Passage, Progress, StorageUsage } from '../../messaging/library.ts';
+import type { ModelConfig, ModelState } from '../../messaging/engine-api.ts';
+import type { DocSummary, LibraryState, Passage, Progress, StorageUsage } from '../../messaging/library.ts';
 import { textFragmentUrl } from '../lib/citations.ts';
 import { backupFileName } from '../lib/format.ts';
-import { isNeverRead } from '../lib/input.ts';
 import { isFinished } from '../lib/progress.ts';
 import type { PickedFile, Platform, Transport } from '../transport.ts';
 
@@ -42,11 +41,9 @@ export type LibraryNotice =
 export interface LibraryDeps {
   transport: Transport;
   platform: Platform;
-  /** Sites the person asked never to read (from settings). */
-  neverReadSites: () => readonly string[];
 }
 
-export function createLibraryModel({ transport, platform, neverReadSites }: LibraryDeps) {
+export function createLibraryModel({ transport, platform }: LibraryDeps) {
   const state = signal<LibraryState | null>(null);
   const docs = signal<DocSummary[] | null>(null);
   const usage = signal<StorageUsage | null>(null);
@@ -165,13 +162,9 @@ export function createLibraryModel({ transport, platform, neverReadSites }: Libr
 
   const savePage = () =>
     act('savePage', async () => {
+      // The background reads the page and saves it: its text never passes through the panel.
       const tab = await activeTab();
-      const blocked = isNeverRead(tab.url, neverReadSites());
-      if (blocked) throw new ConfidantError('E_UNREADABLE_PAGE', 'neverReadSite', { messageKey: 'neverReadSite', site: blocked });
-      const page = await transport.request('page.extract', { tabId: tab.tabId });
-      if (!page.text.trim()) throw new ConfidantError('E_UNREADABLE_PAGE', 'pageEmpty', { messageKey: 'pageEmpty' });
-      const doc: NewDocument = { kind: 'page', title: page.title || page.url, url: page.url, lang: page.lang, byline: page.byline, mime: 'text/html', text: page.text };
-      const saved = await transport.request('library.save', { doc });
+      const saved = await transport.request('page.save', { tabId: tab.tabId });
       notice.value = { kind: 'saved', title: saved.title };
       await refreshDocs();
       return saved;

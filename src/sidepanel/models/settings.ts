@@ -1,40 +1,53 @@
 /**
- * Settings: what the background keeps (gateway, trust policy, retrieval, locking, sites never
- * to read) and whether an API key is stored (sealed in the encrypted library).
+ * Settings: what the background keeps (gateway profiles with their trust sources, the trust
+ * policy, retrieval, locking, sites never to read) and whether each gateway's API key is stored
+ * (sealed in the encrypted library). Every change is validated again by the background.
  */
-import { signal } from '@preact/signals';
+import { computed, signal } from '@preact/signals';
 import { ConfidantError, toErrorData, type ErrorData } from '../../core/errors.ts';
-import type { Settings } from '../../messaging/background.ts';
-import { parseGatewayUrl } from '../lib/input.ts';
+import { hostPatternsFor } from '../../core/providers/hosts.ts';
+import { parseGatewayUrl } from '../../core/settings/input.ts';
+import { activeProfile, PROVIDER_DEFAULTS, randomProfileId, type GatewayProfile, type ProviderKind, type Settings, type TrustSource } from '../../core/settings/settings.ts';
 import type { Platform, Transport } from '../transport.ts';
 
-/** The gateway or the trust policy changed: the attestation must be checked again. */
-export function trustChanged(a: Settings | null, b: Settings): boolean {
-  if (!a) return b.gatewayUrl !== null;
-  return (
-    a.gatewayUrl !== b.gatewayUrl ||
-    a.trustDev !== b.trustDev ||
-    JSON.stringify(a.trustedMeasurements) !== JSON.stringify(b.trustedMeasurements) ||
-    JSON.stringify(a.minTcb) !== JSON.stringify(b.minTcb)
-  );
-}
+/** How long the panel waits for the person to answer Chrome's permission prompt. */
+export const PERMISSION_TIMEOUT_MS = 60_000;
 
 export interface SettingsDeps {
   transport: Transport;
   platform: Platform;
-  /** Called after the gateway address changed (the root runs an attestation check). */
+  /** Called after the active gateway or its trust changed (the root runs an attestation check). */
   onGatewayChanged?: () => void;
+}
+
+/** What the person fills in to add a gateway. */
+export interface GatewayDraft {
+  provider: ProviderKind;
+  url: string;
+  label?: string;
+  apiKey: string | null;
+  /** Loopback only: accept simulated evidence (DEV). */
+  development?: boolean;
+  trust?: TrustSource;
+  manifestUrl?: string;
+}
+
+function localError(code: ConfidantError['code'], key: string): ErrorData {
+  return { name: 'ConfidantError', code, message: key, detail: { messageKey: key } };
 }
 
 export function createSettingsModel({ transport, platform, onGatewayChanged }: SettingsDeps) {
   const settings = signal<Settings | null>(null);
-  /** null: not known (the library is locked, or the background could not say). */
+  /** Whether the active gateway's API key is stored; null: not known (the library is locked). */
   const apiKeyPresent = signal<boolean | null>(null);
   const loadError = signal<ErrorData | null>(null);
   const saving = signal(false);
   const saveError = signal<ErrorData | null>(null);
   /** When the last save succeeded, for a "Saved" confirmation. */
   const savedAt = signal<number | null>(null);
+  /** A permission prompt went unanswered: the step can be tried again. */
+  const permissionTimedOut = signal(false);
+  const active = computed(() => (settings.value ? activeProfile(settings.value) : null));
 
   async function load(): Promise<void> {
     try {
@@ -47,8 +60,13 @@ export function createSettingsModel({ transport, platform, onGatewayChanged }: S
   }
 
   async function refreshApiKey(): Promise<void> {
+    const p = active.value;
+    if (!p) {
+      apiKeyPresent.value = null;
+      return;
+    }
     try {
-      apiKeyPresent.value = (await transport.request('apiKey.status', {})).present;
+      apiKeyPresent.value = (await transport.request('apiKey.status', { profileId: p.id })).present;
     } catch {
       apiKeyPresent.value = null;
     }
@@ -69,43 +87,123 @@ export function createSettingsModel({ transport, platform, onGatewayChanged }: S
     }
   }
 
-  /** Saves a change (the background passes the auto-lock time on to the engine, which runs the timer). */
+  function trustKey(s: Settings | null): string {
+    const p = s ? activeProfile(s) : null;
+    return JSON.stringify([p && { ...p, label: '' }, s?.minTcb, s?.requireRevocation]);
+  }
+
+  /** Saves a change (the background validates the whole document and re-attests when trust changed). */
   function save(patch: Partial<Settings>): Promise<boolean> {
     return run(async () => {
-      const before = settings.value;
+      const before = trustKey(settings.value);
       settings.value = await transport.request('settings.set', patch);
-      if (trustChanged(before, settings.value)) onGatewayChanged?.();
+      if (trustKey(settings.value) !== before) onGatewayChanged?.();
       return true;
     }).then((r) => r === true);
   }
 
   /**
-   * Connects a gateway: asks for host access to its origin (this must be the first thing a click
-   * handler does, while the click still counts as a user gesture), stores the API key sealed in
-   * the library when one is given, then saves the address, which makes the background attest.
+   * Asks Chrome for the hosts a gateway needs. This must be the first thing a click handler does,
+   * while the click still counts as a user gesture. A prompt nobody answers ends with a message.
    */
-  function connectGateway(address: string, apiKey: string | null): Promise<boolean> {
-    const parsed = parseGatewayUrl(address);
+  function askHosts(patterns: string[]): Promise<boolean> {
+    permissionTimedOut.value = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), PERMISSION_TIMEOUT_MS)));
+    return Promise.race([platform.requestOrigins(patterns), timeout]).then((r) => {
+      clearTimeout(timer);
+      if (r === 'timeout') {
+        permissionTimedOut.value = true;
+        throw new ConfidantError('E_PERMISSION', 'gatewayErrPermissionTimeout', { messageKey: 'gatewayErrPermissionTimeout' });
+      }
+      if (!r) throw new ConfidantError('E_PERMISSION', 'gatewayErrPermission', { messageKey: 'gatewayErrPermission' });
+      return true;
+    });
+  }
+
+  /**
+   * Adds a gateway of any provider and makes it the active one: host access first (in the click),
+   * then the profile (the background validates it), then its API key, sealed in the library.
+   */
+  function addGateway(draft: GatewayDraft): Promise<boolean> {
+    const parsed = parseGatewayUrl(draft.url);
     if (!parsed.ok) {
-      saveError.value = { name: 'ConfidantError', code: 'E_BAD_REQUEST', message: parsed.errorKey, detail: { messageKey: parsed.errorKey } };
+      saveError.value = localError('E_BAD_REQUEST', parsed.errorKey);
       return Promise.resolve(false);
     }
-    const permission = platform.requestOrigin(parsed.pattern);
+    const defaults = PROVIDER_DEFAULTS[draft.provider];
+    const profile: GatewayProfile = {
+      id: randomProfileId(),
+      provider: draft.provider,
+      label: draft.label?.trim() || defaults.label,
+      url: parsed.url,
+      development: draft.development === true && parsed.loopback,
+      trust: draft.trust ?? defaults.trust,
+      allowUnknownSoftware: false,
+      ...(draft.provider === 'privatemode' ? { manifestUrl: draft.manifestUrl ?? defaults.manifestUrl! } : {}),
+    };
+    const permission = askHosts(hostPatternsFor(profile, platform.endpoints));
     return run(async () => {
-      if (!(await permission)) throw new ConfidantError('E_BAD_REQUEST', 'gatewayErrPermission', { messageKey: 'gatewayErrPermission' });
-      if (apiKey !== null && apiKey.trim()) {
-        apiKeyPresent.value = (await transport.request('apiKey.set', { apiKey: apiKey.trim() })).present;
-      }
-      const changed = parsed.url !== settings.value?.gatewayUrl;
-      settings.value = await transport.request('settings.set', { gatewayUrl: parsed.url });
-      if (changed || apiKey) onGatewayChanged?.();
+      await permission;
+      const s = settings.value;
+      settings.value = await transport.request('settings.set', { gateways: [...(s?.gateways ?? []), profile], activeGatewayId: profile.id });
+      if (draft.apiKey && draft.apiKey.trim()) apiKeyPresent.value = (await transport.request('apiKey.set', { profileId: profile.id, apiKey: draft.apiKey.trim() })).present;
+      else apiKeyPresent.value = false;
+      onGatewayChanged?.();
       return true;
     }).then((r) => r === true);
   }
 
+  /**
+   * The first run's one-step form: a gateway at `address` (a Confidant gateway unless said
+   * otherwise). Adds it and makes it active, or just stores a new key for the active one. A
+   * development gateway is only ever one the person marked as such (and only on this machine).
+   */
+  function connectGateway(address: string, apiKey: string | null, opts: { provider?: ProviderKind; development?: boolean } = {}): Promise<boolean> {
+    const provider = opts.provider ?? 'confidant';
+    const parsed = parseGatewayUrl(address);
+    const cur = active.value;
+    if (parsed.ok && cur && cur.provider === provider && cur.url === parsed.url) {
+      const permission = askHosts(hostPatternsFor(cur, platform.endpoints));
+      return run(async () => {
+        await permission;
+        if (apiKey !== null && apiKey.trim()) apiKeyPresent.value = (await transport.request('apiKey.set', { profileId: cur.id, apiKey: apiKey.trim() })).present;
+        onGatewayChanged?.();
+        return true;
+      }).then((r) => r === true);
+    }
+    return addGateway({ provider, url: address, apiKey, development: opts.development === true });
+  }
+
+  /** Changes one gateway (label, trust source, development, "send even when unknown"). */
+  function updateGateway(id: string, patch: Partial<Omit<GatewayProfile, 'id' | 'provider'>>): Promise<boolean> {
+    const s = settings.value;
+    if (!s) return Promise.resolve(false);
+    return save({ gateways: s.gateways.map((g) => (g.id === id ? { ...g, ...patch } : g)) });
+  }
+
+  function removeGateway(id: string): Promise<boolean> {
+    const s = settings.value;
+    if (!s) return Promise.resolve(false);
+    const gateways = s.gateways.filter((g) => g.id !== id);
+    return save({ gateways, activeGatewayId: s.activeGatewayId === id ? (gateways[0]?.id ?? null) : s.activeGatewayId }).then(async (ok) => {
+      await refreshApiKey();
+      return ok;
+    });
+  }
+
+  function activateGateway(id: string): Promise<boolean> {
+    return save({ activeGatewayId: id }).then(async (ok) => {
+      await refreshApiKey();
+      return ok;
+    });
+  }
+
   function setApiKey(apiKey: string | null): Promise<boolean> {
+    const p = active.value;
+    if (!p) return Promise.resolve(false);
     return run(async () => {
-      apiKeyPresent.value = (await transport.request('apiKey.set', { apiKey: apiKey && apiKey.trim() ? apiKey.trim() : null })).present;
+      apiKeyPresent.value = (await transport.request('apiKey.set', { profileId: p.id, apiKey: apiKey && apiKey.trim() ? apiKey.trim() : null })).present;
       return true;
     }).then((r) => r === true);
   }
@@ -113,9 +211,29 @@ export function createSettingsModel({ transport, platform, onGatewayChanged }: S
   function clearStatus(): void {
     saveError.value = null;
     savedAt.value = null;
+    permissionTimedOut.value = false;
   }
 
-  return { settings, apiKeyPresent, loadError, saving, saveError, savedAt, load, refreshApiKey, save, connectGateway, setApiKey, clearStatus };
+  return {
+    settings,
+    active,
+    apiKeyPresent,
+    loadError,
+    saving,
+    saveError,
+    savedAt,
+    permissionTimedOut,
+    load,
+    refreshApiKey,
+    save,
+    addGateway,
+    connectGateway,
+    updateGateway,
+    removeGateway,
+    activateGateway,
+    setApiKey,
+    clearStatus,
+  };
 }
 
 export type SettingsModel = ReturnType<typeof createSettingsModel>;

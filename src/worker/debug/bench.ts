@@ -4,7 +4,7 @@
  * so the figures leave out extension messaging.
  */
 import { queryTerms } from '../../core/library/fuse.ts';
-import type { EngineApi } from '../../messaging/engine.ts';
+import type { DebugApi as EngineApi } from '../../messaging/debug-api.ts';
 import type { Embedder } from '../embed/types.ts';
 import type { Library } from '../library/library.ts';
 import { SyntheticCorpus } from './synthetic.ts';

@@ -9,7 +9,7 @@
  * without network, so after a relaunch the state goes loading → ready on its own.
  */
 import { ConfidantError } from '../../core/errors.ts';
-import type { ModelConfig, ModelState } from '../../messaging/engine.ts';
+import type { ModelConfig, ModelState } from '../../messaging/engine-api.ts';
 import { downloadModel, HUB, type RemoteSource } from './download.ts';
 import { DEFAULT_MODEL_ID, MODELS, type ModelSpec } from './models.ts';
 import { removeModel, storedModel } from './store.ts';

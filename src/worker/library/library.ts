@@ -4,8 +4,7 @@ import { createKeyRecord, generateDeviceKey, needsPassphrase, parseKeyRecord, re
 import { openField, openFieldText, openSegment, sealField, sealSegment } from '../../core/crypto/seal.ts';
 import { ConfidantError } from '../../core/errors.ts';
 import { dropNearDuplicates, fuseRrf, queryTerms } from '../../core/library/fuse.ts';
-import type { ConversationSummary } from '../../messaging/background.ts';
-import type { ConversationRecord } from '../../messaging/engine.ts';
+import type { ConversationRecord, ConversationSummary } from '../../messaging/views.ts';
 import type { DocSummary, LibraryState, NewDocument, Passage, SearchScope } from '../../messaging/library.ts';
 import type { Embedder } from '../embed/types.ts';
 import { deleteDeviceKey, loadDeviceKey, storeDeviceKey } from './device-key.ts';

@@ -9,7 +9,7 @@
  */
 import { fromBase64Lenient } from '../../core/bytes.ts';
 import { ConfidantError } from '../../core/errors.ts';
-import type { PdfText } from '../../messaging/engine.ts';
+import type { PdfText } from '../../messaging/engine-api.ts';
 import { runOf, toMarkdown, type TextRun } from './layout.ts';
 
 /** Most bytes of one PDF; the background refuses larger ones before sending (50 MB). */

@@ -9,10 +9,11 @@ const M1 = 'aa'.repeat(48);
 const M2 = 'BB'.repeat(48);
 
 describe('PRODUCTION_POLICY', () => {
-  it('forbids DEBUG, MIGRATE_MA and simulated evidence, requires a GPU appraised by RIMs or NRAS', () => {
+  it('forbids DEBUG, MIGRATE_MA and simulated evidence, requires VMPL 0, a minimum TCB per product and a GPU appraised by RIMs or NRAS', () => {
     expect(PRODUCTION_POLICY.allowSimulated).toBe(false);
     expect(PRODUCTION_POLICY.requireGpu).toBe(true);
-    expect(PRODUCTION_POLICY.snp).toMatchObject({ allowDebug: false, allowMigrateMA: false, allowSmt: true, measurements: [], minTcb: {}, crl: 'if-given', signingKeys: ['VCEK', 'VLEK'] });
+    expect(PRODUCTION_POLICY.snp).toMatchObject({ allowDebug: false, allowMigrateMA: false, allowSmt: true, measurements: [], minTcb: {}, crl: 'fetch', vmpls: [0], signingKeys: ['VCEK', 'VLEK'] });
+    expect(PRODUCTION_POLICY.snp.minTcbByProduct).toEqual({ Milan: { bl: 3, tee: 0, snp: 23, ucode: 213 }, Genoa: { bl: 7, tee: 0, snp: 23, ucode: 84 }, Turin: {} });
     expect(PRODUCTION_POLICY.gpu.measurements).toBe('rims-or-nras');
   });
 
@@ -77,7 +78,8 @@ describe('parsePolicy', () => {
 
   it('keeps production values for what a document leaves out (the settings document of the extension)', () => {
     const p = parsePolicy({ allowSimulated: false, snp: { measurements: [M1], minTcb: { ucode: 84 } } });
-    expect(p.snp).toMatchObject({ allowDebug: false, allowMigrateMA: false, allowSmt: true, crl: 'if-given', minTcb: { REPORTED_TCB: { ucode: 84 } } });
+    expect(p.snp).toMatchObject({ allowDebug: false, allowMigrateMA: false, allowSmt: true, crl: 'fetch', vmpls: [0], minTcb: { REPORTED_TCB: { ucode: 84 } } });
+    expect(p.snp.minTcbByProduct?.Milan).toEqual({ bl: 3, tee: 0, snp: 23, ucode: 213 });
     expect(p.requireGpu).toBe(true);
     expect(p.gpu.measurements).toBe('rims-or-nras');
     expect(parsePolicy({ snp: { minFirmware: '1.55' } }).snp.minFirmware).toEqual({ major: 1, minor: 55 });

@@ -11,16 +11,18 @@ async function fakeBundle(nonce: Uint8Array, opts: { bind?: boolean } = {}): Pro
   const publicKey = new Uint8Array(await suite.kem.serializePublicKey(kp.publicKey));
   const gpus = [{ report: new Uint8Array([1, 2, 3]), certChainPem: 'x' }];
   const snpReport = new Uint8Array(0x4a0);
-  if (opts.bind !== false) snpReport.set(await expectedReportData({ clientNonce: nonce, hpkePublicKey: publicKey, keyId: 'k1', gpus }), 0x50);
+  const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
+  if (opts.bind !== false) snpReport.set(await expectedReportData({ clientNonce: nonce, hpkePublicKey: publicKey, keyId: 'k1', gpus, version: 2, expiresAt, model: 'm' }), 0x50);
   return {
     json: { model: 'm', simulated: true } as EvidenceBundle['json'],
+    version: 2,
     nonce: nonce.slice(),
     publicKey,
     keyId: 'k1',
     snpReport,
     gpus,
     issuedAt: new Date(),
-    expiresAt: new Date(Date.now() + 60_000),
+    expiresAt,
   };
 }
 

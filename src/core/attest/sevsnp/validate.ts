@@ -29,6 +29,11 @@ export interface SnpPolicy {
   measurements: readonly Uint8Array[];
   /** Minimum SPLs per TCB field. REPORTED_TCB is the TCB the VCEK certifies. */
   minTcb: Partial<Record<TcbField, TcbMinimum>>;
+  /**
+   * Minimum REPORTED_TCB per product line (AMD's fixes differ per line); applied together with
+   * `minTcb.REPORTED_TCB`, the higher of the two winning per component.
+   */
+  minTcbByProduct?: Partial<Record<Product, TcbMinimum>>;
   /** Accept POLICY.DEBUG = 1 (the host can read and change guest memory). */
   allowDebug: boolean;
   /** Accept POLICY.MIGRATE_MA = 1 (a migration agent may export the guest). */
@@ -118,6 +123,15 @@ const TCB_PARTS: ReadonlyArray<[keyof TcbParts, string]> = [
   ['fmc', 'FMC'],
 ];
 
+function higherMinimum(a: TcbMinimum | undefined, b: TcbMinimum): TcbMinimum {
+  const out: TcbMinimum = { ...(a ?? {}) };
+  for (const [k] of TCB_PARTS) {
+    const v = b[k];
+    if (v !== undefined) out[k] = Math.max(v, out[k] ?? 0);
+  }
+  return out;
+}
+
 /** Runs every policy check on a verified report. Never throws for a failed check. */
 export function validateReport(r: SnpReport, ctx: ValidateContext, policy: SnpPolicy): Check[] {
   const checks: Check[] = [];
@@ -129,11 +143,14 @@ export function validateReport(r: SnpReport, ctx: ValidateContext, policy: SnpPo
     checks.push(oneOf('snp.policy.MEASUREMENT', 'MEASUREMENT', r.MEASUREMENT, policy.measurements));
   }
 
-  // minimum TCB per component
-  const tcbFields = Object.entries(policy.minTcb) as Array<[TcbField, TcbMinimum | undefined]>;
+  // minimum TCB per component (REPORTED_TCB: the general minimum and this product line's, the higher per part)
+  const minTcb: Partial<Record<TcbField, TcbMinimum>> = { ...policy.minTcb };
+  const forProduct = policy.minTcbByProduct?.[ctx.product];
+  if (forProduct) minTcb.REPORTED_TCB = higherMinimum(minTcb.REPORTED_TCB, forProduct);
+  const tcbFields = Object.entries(minTcb) as Array<[TcbField, TcbMinimum | undefined]>;
   const anyMin = tcbFields.some(([, m]) => m && Object.values(m).some((v) => v !== undefined));
   if (!anyMin) {
-    checks.push(pass('snp.policy.REPORTED_TCB', 'REPORTED_TCB', `no minimum TCB is configured (REPORTED_TCB is ${tcbHex(r.REPORTED_TCB)})`, tcbHex(r.REPORTED_TCB)));
+    checks.push(pass('snp.policy.REPORTED_TCB', 'REPORTED_TCB', `no minimum TCB is configured for ${ctx.product} (REPORTED_TCB is ${tcbHex(r.REPORTED_TCB)})`, tcbHex(r.REPORTED_TCB)));
   }
   for (const [field, min] of tcbFields) {
     if (!min) continue;

@@ -37,7 +37,7 @@ import type { SplName, VcekExtensions } from './certs.ts';
 import { AMD_TRUST_ANCHORS, kdsCrlUrl } from './roots.ts';
 import type { SnpTrustAnchor } from './roots.ts';
 
-/** How the AMD CRL is obtained: only when given (`if-given`), given or fetched from KDS (`fetch`), or given (`require`). */
+/** How the AMD CRL is obtained: only when given (`if-given`), given or fetched from KDS (`fetch`, soft), or given or fetched and required (`require`). */
 export type CrlPolicy = 'if-given' | 'fetch' | 'require';
 
 export interface SnpVerifyInput {
@@ -410,6 +410,13 @@ function isAbort(e: unknown): boolean {
   return (e instanceof DOMException || e instanceof Error) && e.name === 'AbortError';
 }
 
+/**
+ * Revocation of the ASK/ASVK by AMD's CRL. `if-given`: checked only against a CRL that came with the
+ * evidence. `fetch`: given, or fetched from AMD KDS; when no usable CRL can be had (offline, HTTP
+ * error, unparsable, wrongly signed, stale) the check passes with `got: "not checked"` and says why,
+ * so the verdict shows "revocation not checked". `require`: the same, but that case fails. A validly
+ * signed, current CRL that lists the key always fails.
+ */
 async function crlChecks(
   given: X509Crl | undefined,
   chosen: { certs: AnchorCerts; mid: X509Certificate } | undefined,
@@ -418,32 +425,35 @@ async function crlChecks(
   opts: SnpVerifyOptions,
 ): Promise<Check[]> {
   const policy = opts.crl ?? 'if-given';
+  const unusable = (why: string, extra: Partial<Check> = {}): Check[] =>
+    policy === 'require'
+      ? [fail('snp.crl', `${why}; the policy requires a revocation check (crl: require)`, { got: 'not checked', want: 'a current CRL signed by the ARK', ...extra })]
+      : [pass('snp.crl', `revocation not checked: ${why}`, { got: 'not checked' })];
   let crl = given;
   let source = 'given with the evidence';
   if (!crl) {
-    if (policy === 'if-given') return [pass('snp.crl', 'no CRL was given: revocation of the ASK/ASVK was not checked (policy crl: if-given)')];
-    if (policy === 'require') return [fail('snp.crl', 'no CRL was given, and the policy requires one (crl: require)')];
+    if (policy === 'if-given') return [pass('snp.crl', 'revocation not checked: no CRL was given (policy crl: if-given)', { got: 'not checked' })];
     const url = kdsCrlUrl(product, keyKind);
-    if (!opts.fetch) return [fail('snp.crl', `the policy asks to fetch the CRL (crl: fetch) but no network access was provided; would GET ${url}`)];
+    if (!opts.fetch) return unusable(`no network access was provided to GET ${url}`);
     try {
       const res = await opts.fetch(url, opts.signal ? { signal: opts.signal } : {});
-      if (!res.ok) return [fail('snp.crl', `GET ${url} answered HTTP ${res.status}`)];
+      if (!res.ok) return unusable(`GET ${url} answered HTTP ${res.status}`);
       crl = parseCrl(new Uint8Array(await res.arrayBuffer()), 'fetched CRL');
       source = `fetched from ${url}`;
     } catch (e) {
       if (isAbort(e)) throw new ConfidantError('E_ABORTED', 'CRL fetch was stopped.');
-      return [fail('snp.crl', `could not use the CRL from ${url}: ${e instanceof Error ? e.message : String(e)}`)];
+      return unusable(`could not use the CRL from ${url}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (!chosen) return [fail('snp.crl', `CRL (${source}) cannot be checked: no trusted ARK for this chain`)];
+  if (!chosen) return unusable(`the CRL (${source}) cannot be checked: no trusted ARK for this chain`);
   const why = await whyNotSignedBy(crl, chosen.certs.ark);
-  if (why) return [fail('snp.crl', `CRL (${source}) is not signed by ARK ${commonName(chosen.certs.ark.subject)}: ${why}`)];
+  if (why) return unusable(`the CRL (${source}) is not signed by ARK ${commonName(chosen.certs.ark.subject)}: ${why}`);
   const now = opts.now.getTime();
   if (crl.thisUpdate.getTime() > now) {
-    return [fail('snp.crl', `CRL (${source}) is not yet valid: thisUpdate ${iso(crl.thisUpdate)} is after ${iso(opts.now)}`, { got: iso(opts.now), want: `>= ${iso(crl.thisUpdate)}` })];
+    return unusable(`the CRL (${source}) is not yet valid: thisUpdate ${iso(crl.thisUpdate)} is after ${iso(opts.now)}`);
   }
   if (crl.nextUpdate && crl.nextUpdate.getTime() < now) {
-    return [fail('snp.crl', `CRL (${source}) is stale: nextUpdate ${iso(crl.nextUpdate)} is before ${iso(opts.now)}`, { got: iso(opts.now), want: `<= ${iso(crl.nextUpdate)}` })];
+    return unusable(`the CRL (${source}) is stale: nextUpdate ${iso(crl.nextUpdate)} is before ${iso(opts.now)}`);
   }
   const out: Check[] = [pass('snp.crl', `CRL (${source}) is signed by ARK ${commonName(chosen.certs.ark.subject)} and current (thisUpdate ${iso(crl.thisUpdate)})`)];
   const midName = keyKind === 'VLEK' ? 'ASVK' : 'ASK';

@@ -178,7 +178,7 @@ export function AskView({ chat, library, attestation, settings, nav }: AskViewPr
         {pending && (
           <SendPreview
             pending={pending}
-            gatewayUrl={settings.settings.value?.gatewayUrl ?? attestation.view.value?.gatewayUrl ?? null}
+            gatewayUrl={settings.active.value?.url ?? attestation.view.value?.gatewayUrl ?? null}
             attestState={state}
             onToggle={(id) => chat.togglePassage(id)}
             onSend={() => chat.confirmSend()}

@@ -1,6 +1,6 @@
 /** Conversations kept in the encrypted library: reopen or delete. */
 import { useEffect, useState } from 'preact/hooks';
-import type { ConversationSummary } from '../../../messaging/background.ts';
+import type { ConversationSummary } from '../../../messaging/views.ts';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';

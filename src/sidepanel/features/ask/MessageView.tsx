@@ -82,7 +82,7 @@ export function MessageView({ message, canRegenerate, onRegenerate, onCite, onCo
         <Markdown text={answer} citations={count} onCite={(n) => void cite(n)} citeLabel={(n) => t('citeLabelTitled', [String(n), message.passages[n - 1]?.title ?? ''])} />
       ) : streaming ? (
         <p class="muted status-text">
-          <Spinner /> {message.statusText ?? t('phaseSending')}
+          <Spinner /> {t(message.statusText ?? 'phaseSending')}
         </p>
       ) : null}
       {streaming && answer && <span class="caret" aria-hidden="true" />}

@@ -1,5 +1,5 @@
 /** What left the device with an answer's question, and under which attestation, shown on demand. */
-import type { Receipt } from '../../../messaging/background.ts';
+import type { Receipt } from '../../../messaging/views.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { t } from '../../i18n.ts';
 import { formatDateTime, formatNumber, shortHex, siteOf } from '../../lib/format.ts';
@@ -17,7 +17,13 @@ export function ReceiptView({ receipt }: { receipt: Receipt }) {
       <summary>
         <Icon name="receipt" />
         <span>{summary}</span>
-        {receipt.simulated ? <span class="tag tag-dev">{t('attestStateDev')}</span> : <span class="tag tone-ok">{t('attestStateVerified')}</span>}
+        {receipt.simulated ? (
+          <span class="tag tag-dev">{t('attestStateDev')}</span>
+        ) : receipt.software && receipt.software.via === null ? (
+          <span class="tag tone-dev">{t('attestStateUnknown')}</span>
+        ) : (
+          <span class="tag tone-ok">{t('attestStateVerified')}</span>
+        )}
       </summary>
       <dl class="facts">
         <div class="fact">
@@ -34,6 +40,40 @@ export function ReceiptView({ receipt }: { receipt: Receipt }) {
             {shortHex(receipt.measurement)}
           </dd>
         </div>
+        {receipt.software?.kind === 'manifest-sha256' && (
+          <div class="fact">
+            <dt>{t('attestManifestDigest')}</dt>
+            <dd class="mono" title={receipt.software.value}>
+              {shortHex(receipt.software.value)}
+            </dd>
+          </div>
+        )}
+        {receipt.software?.release && (
+          <>
+            <div class="fact">
+              <dt>{t('attestRelease')}</dt>
+              <dd data-testid="receipt-release">
+                {receipt.software.release.repo} {receipt.software.release.tag}
+              </dd>
+            </div>
+            <div class="fact">
+              <dt>{t('attestRekor')}</dt>
+              <dd data-testid="receipt-rekor">{receipt.software.release.rekorLogIndex}</dd>
+            </div>
+          </>
+        )}
+        {receipt.software?.via && receipt.software.via !== 'release' && (
+          <div class="fact">
+            <dt>{t('receiptTrustedBy')}</dt>
+            <dd>{t(`trustVia_${receipt.software.via}`)}</dd>
+          </div>
+        )}
+        {receipt.protocol && (
+          <div class="fact">
+            <dt>{t('receiptProtocol')}</dt>
+            <dd>{receipt.protocol}</dd>
+          </div>
+        )}
         <div class="fact">
           <dt>{t('receiptCheckedAt')}</dt>
           <dd>{formatDateTime(receipt.checkedAt)}</dd>

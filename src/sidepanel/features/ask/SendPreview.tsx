@@ -2,7 +2,7 @@
  * "What will be sent": the question, earlier turns, and each passage (the person may leave some
  * out), with the destination and its attestation state — then Send or Cancel.
  */
-import type { AttestState } from '../../../messaging/background.ts';
+import type { AttestState } from '../../../messaging/views.ts';
 import type { Passage } from '../../../messaging/library.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { t } from '../../i18n.ts';

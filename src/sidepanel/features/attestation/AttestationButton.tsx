@@ -1,5 +1,5 @@
 /** The header's attestation control: the state in words (the toolbar badge's words), opening the details. */
-import type { AttestState } from '../../../messaging/background.ts';
+import type { AttestState } from '../../../messaging/views.ts';
 import { Icon, type IconName } from '../../components/Icon.tsx';
 import { t } from '../../i18n.ts';
 import { STATE_KEY, toneOf } from '../../lib/attest.ts';
@@ -7,6 +7,8 @@ import { STATE_KEY, toneOf } from '../../lib/attest.ts';
 const ICON: Record<AttestState, IconName> = {
   verified: 'shieldCheck',
   dev: 'shieldCheck',
+  'unknown-software': 'shieldQ',
+  changed: 'shieldX',
   failed: 'shieldX',
   expired: 'shieldX',
   checking: 'shield',

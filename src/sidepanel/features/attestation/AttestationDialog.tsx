@@ -1,11 +1,13 @@
 /**
- * What the gateway proved: the state in words, every check with its result and detail, the
- * SEV-SNP claims (measurement, TCB, chip, product), each GPU's driver, VBIOS and FWID, when it
- * was checked; "Check again" and "Export transcript" (re-verifiable offline).
+ * What the gateway proved: the state in words, the software it runs and what its trust source says
+ * (the release and transparency-log entry behind a Verified state, or a change to decide on), what
+ * was proven in plain sentences, every check with its result and detail, the SEV-SNP claims
+ * (measurement, TCB, chip, product), each GPU's driver, VBIOS and FWID, when it was checked;
+ * "Check again" and "Export transcript" (re-verifiable offline).
  */
 import type { ComponentChildren } from 'preact';
 import type { Check } from '../../../core/attest/types.ts';
-import type { AttestationView, AttestState } from '../../../messaging/background.ts';
+import type { AttestationView, AttestState } from '../../../messaging/views.ts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
@@ -55,6 +57,8 @@ export function AttestationDialog({ open, onClose, attestation, onOpenSettings }
         </div>
       ) : (
         <>
+          {view?.software && <Software view={view} attestation={attestation} onOpenSettings={() => (onClose(), onOpenSettings())} />}
+          {view && view.proven.length > 0 && <Proven view={view} />}
           {view && <GatewayFacts view={view} />}
           {view && view.checks.length > 0 && <Checks checks={view.checks} />}
           {view?.claims && <Claims view={view} />}
@@ -91,6 +95,90 @@ function StateBanner({ state, view }: { state: AttestState; view: AttestationVie
   );
 }
 
+/**
+ * The software the gateway runs, and what its trust source says: the build a release names (with
+ * the repository, tag and Rekor entry), a change from what was trusted (old and new side by side,
+ * nothing sent until the person decides), or software no trust source covers (accept it after
+ * seeing its value, or set a trust source).
+ */
+function Software({ view, attestation, onOpenSettings }: { view: AttestationView; attestation: AttestationModel; onOpenSettings: () => void }) {
+  const sw = view.software!;
+  const label = sw.kind === 'snp-measurement' ? t('attestMeasurement') : t('attestManifestDigest');
+  const deciding = attestation.deciding.value;
+  return (
+    <section class={`facts-section software software-${sw.status}`} aria-labelledby="attest-sw-h" data-testid="attest-software">
+      <h3 id="attest-sw-h">{t('attestSoftware')}</h3>
+      {sw.status === 'changed' && (
+        <div class="notice notice-error" role="alert" data-testid="software-changed">
+          <Icon name="alert" class="notice-icon" />
+          <div class="notice-body">
+            <p class="notice-title">{t('softwareChangedTitle')}</p>
+            <p class="notice-text">{t('softwareChangedBody')}</p>
+          </div>
+        </div>
+      )}
+      <dl class="facts">
+        {sw.previous && (
+          <Row label={t('softwarePrevious')} mono>
+            {sw.previous.value || '—'}
+            {sw.previous.release && <span class="muted small"> · {releaseText(sw.previous.release)}</span>}
+          </Row>
+        )}
+        <Row label={sw.previous ? t('softwareNew') : label} mono>
+          {sw.value}
+        </Row>
+        {sw.release && (
+          <>
+            <Row label={t('attestRelease')}>
+              <span data-testid="attest-release">
+                {sw.release.repo} {sw.release.tag}
+              </span>
+            </Row>
+            <Row label={t('attestRekor')}>
+              <span data-testid="attest-rekor">{sw.release.rekorLogIndex}</span> · {formatDateTime(sw.release.integratedTime * 1000)}
+            </Row>
+          </>
+        )}
+        <Row label={t('attestSoftwareStatus')}>{sw.detail}</Row>
+      </dl>
+      {sw.status !== 'trusted' && (
+        <div class="dialog-actions">
+          <button type="button" class="btn" onClick={onOpenSettings}>
+            {t('softwareSetTrust')}
+          </button>
+          <button type="button" class={sw.status === 'changed' ? 'btn btn-danger' : 'btn btn-primary'} onClick={() => void attestation.acceptSoftware()} disabled={deciding} data-testid="software-accept">
+            {deciding && <Spinner />} {sw.status === 'changed' ? t('softwareAcceptChange') : t('softwareAccept')}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function releaseText(r: { repo: string; tag: string; rekorLogIndex: number }): string {
+  return `${r.repo} ${r.tag} (Rekor ${r.rekorLogIndex})`;
+}
+
+/** What was proven, in the provider's plain sentences, and what was not checked. */
+function Proven({ view }: { view: AttestationView }) {
+  return (
+    <section class="facts-section" aria-labelledby="attest-proven-h">
+      <h3 id="attest-proven-h">{t('attestProvenTitle')}</h3>
+      <ul class="proven">
+        {view.proven.map((line, i) => (
+          <li key={i}>{line}</li>
+        ))}
+        {view.revocation === 'not-checked' && (
+          <li class="warn" data-testid="revocation-not-checked">
+            {t('attestRevocationNotChecked')}
+          </li>
+        )}
+        {view.protocol && <li class="muted">{t('attestProtocol', [view.protocol])}</li>}
+      </ul>
+    </section>
+  );
+}
+
 function Row({ label, children, mono }: { label: string; children: ComponentChildren; mono?: boolean }) {
   return (
     <div class="fact">
@@ -106,7 +194,12 @@ function GatewayFacts({ view }: { view: AttestationView }) {
     <section class="facts-section" aria-labelledby="attest-gateway-h">
       <h3 id="attest-gateway-h">{t('attestGateway')}</h3>
       <dl class="facts">
-        {view.gatewayUrl && <Row label={t('attestAddress')}>{siteOf(view.gatewayUrl) ?? view.gatewayUrl}</Row>}
+        {view.gatewayUrl && (
+          <Row label={t('attestAddress')}>
+            {view.gatewayLabel ? `${view.gatewayLabel} · ` : ''}
+            {siteOf(view.gatewayUrl) ?? view.gatewayUrl}
+          </Row>
+        )}
         {view.model && <Row label={t('attestModel')}>{view.model}</Row>}
         {view.keyId && (
           <Row label={t('attestKeyId')} mono>

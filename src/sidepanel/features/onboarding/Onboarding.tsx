@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { EngineLine } from '../../components/EngineLine.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
-import { GatewayFields } from '../gateway/GatewayFields.tsx';
+import { GatewayFields } from '../../components/GatewayFields.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
@@ -186,7 +186,7 @@ function ModelStep({ onboarding, library }: OnboardingProps) {
 }
 
 function GatewayStep({ onboarding, settings, attestation, library, nav }: OnboardingProps) {
-  const [address, setAddress] = useState(settings.settings.value?.gatewayUrl ?? '');
+  const [address, setAddress] = useState(settings.active.value?.url ?? '');
   const [apiKey, setApiKey] = useState('');
   const [tried, setTried] = useState(false);
   const [connected, setConnected] = useState(false);

@@ -249,7 +249,8 @@ describe('CRL', () => {
   it('absent with crl: if-given -> a passing check that says revocation was not checked', async () => {
     const { checks } = await run(report, leaf.der);
     expect(check(checks, 'snp.crl')).toMatchObject({ passed: true });
-    expect(check(checks, 'snp.crl').detail).toMatch(/not checked \(policy crl: if-given\)/);
+    expect(check(checks, 'snp.crl')).toMatchObject({ got: 'not checked' });
+    expect(check(checks, 'snp.crl').detail).toMatch(/^revocation not checked: no CRL was given \(policy crl: if-given\)/);
   });
 
   it('absent with crl: require -> fails', async () => {
@@ -276,10 +277,16 @@ describe('CRL', () => {
     ['stale', async () => makeFakeCrl(milan, { thisUpdate: new Date('2025-01-01'), nextUpdate: new Date('2025-02-01') }), /is stale: nextUpdate 2025-02-01/],
     ['not yet valid', async () => makeFakeCrl(milan, { thisUpdate: new Date('2026-06-01') }), /not yet valid/],
     ['from another chain', async () => makeFakeCrl(await makeFakeChain('Milan')), /not signed by ARK/],
-  ])('a CRL %s fails snp.crl', async (_n, make, msg) => {
-    const { checks } = await run(report, leaf.der, { crl: await make() });
-    expect(failedIds(checks)).toEqual(['snp.crl']);
-    expect(check(checks, 'snp.crl').detail).toMatch(msg);
+  ])('a CRL %s fails snp.crl under crl: require, and is "revocation not checked" otherwise', async (_n, make, msg) => {
+    const crl = await make();
+    const required = await run(report, leaf.der, { crl, policy: { crl: 'require' } });
+    expect(failedIds(required.checks)).toEqual(['snp.crl']);
+    expect(check(required.checks, 'snp.crl').detail).toMatch(msg);
+    expect(check(required.checks, 'snp.crl')).toMatchObject({ got: 'not checked' });
+    const soft = await run(report, leaf.der, { crl, policy: { crl: 'fetch' } });
+    expect(failedIds(soft.checks)).toEqual([]);
+    expect(check(soft.checks, 'snp.crl')).toMatchObject({ passed: true, got: 'not checked' });
+    expect(check(soft.checks, 'snp.crl').detail).toMatch(/^revocation not checked: /);
   });
 
   it('accepts a PEM CRL', async () => {
@@ -326,27 +333,41 @@ describe('CRL', () => {
       expect(requested).toEqual([]);
     });
 
-    it('HTTP 404 fails snp.crl', async () => {
+    it('HTTP 404: "revocation not checked" under crl: fetch, a failure under crl: require', async () => {
       status = 404;
-      const { checks } = await run(report, leaf.der, { policy: { crl: 'fetch' }, fetch: kdsFetch });
-      expect(failedIds(checks)).toEqual(['snp.crl']);
-      expect(check(checks, 'snp.crl').detail).toMatch(/HTTP 404/);
+      const soft = await run(report, leaf.der, { policy: { crl: 'fetch' }, fetch: kdsFetch });
+      const hard = await run(report, leaf.der, { policy: { crl: 'require' }, fetch: kdsFetch });
       status = 200;
+      expect(failedIds(soft.checks)).toEqual([]);
+      expect(check(soft.checks, 'snp.crl')).toMatchObject({ got: 'not checked' });
+      expect(check(soft.checks, 'snp.crl').detail).toMatch(/^revocation not checked: .*HTTP 404/);
+      expect(failedIds(hard.checks)).toEqual(['snp.crl']);
+      expect(check(hard.checks, 'snp.crl').detail).toMatch(/HTTP 404; the policy requires a revocation check/);
     });
 
-    it('garbage from the server fails snp.crl, not a throw', async () => {
+    it('garbage from the server is "revocation not checked" (crl: fetch), not a throw', async () => {
       const saved = body;
       body = new Uint8Array([1, 2, 3]);
       const { checks } = await run(report, leaf.der, { policy: { crl: 'fetch' }, fetch: kdsFetch });
+      const hard = await run(report, leaf.der, { policy: { crl: 'require' }, fetch: kdsFetch });
       body = saved;
-      expect(failedIds(checks)).toEqual(['snp.crl']);
+      expect(failedIds(checks)).toEqual([]);
       expect(check(checks, 'snp.crl').detail).toMatch(/fetched CRL/);
+      expect(failedIds(hard.checks)).toEqual(['snp.crl']);
     });
 
-    it('no fetch given (offline) fails snp.crl, naming the URL', async () => {
+    it('no fetch given (offline) says revocation was not checked, naming the URL', async () => {
       const { checks } = await run(report, leaf.der, { policy: { crl: 'fetch' } });
-      expect(failedIds(checks)).toEqual(['snp.crl']);
-      expect(check(checks, 'snp.crl').detail).toMatch(/no network access.*\/vcek\/v1\/Milan\/crl/);
+      expect(failedIds(checks)).toEqual([]);
+      expect(check(checks, 'snp.crl').detail).toMatch(/^revocation not checked: no network access.*\/vcek\/v1\/Milan\/crl/);
+    });
+
+    it('a revoked ASK fails whatever the mode', async () => {
+      const saved = body;
+      body = await makeFakeCrl(milan, { revoked: [milan.mid.serialNumber] });
+      const { checks } = await run(report, leaf.der, { policy: { crl: 'fetch' }, fetch: kdsFetch });
+      body = saved;
+      expect(failedIds(checks)).toEqual(['snp.crl.ask']);
     });
 
     it('an aborted fetch throws E_ABORTED', async () => {

@@ -3,8 +3,8 @@
  * checked as typed (shown once the form was tried); the key is write-only: it is stored sealed in
  * the library, so it can be set only while the library is unlocked and is never shown again.
  */
-import { t } from '../../i18n.ts';
-import type { parseGatewayUrl } from '../../lib/input.ts';
+import { t } from '../i18n.ts';
+import type { parseGatewayUrl } from '../lib/input.ts';
 
 export interface GatewayFieldsProps {
   /** Prefix for element ids, unique per form. */

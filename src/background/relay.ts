@@ -1,8 +1,8 @@
-import { askOffscreen } from '../messaging/client.ts';
-import type { EngineApi, EngineType } from '../messaging/engine.ts';
+/** Engine requests go to the offscreen document (created on demand), which relays them to the engine worker. */
+import { askOffscreen } from '../messaging/send.ts';
+import type { EngineApi, EngineType } from '../messaging/engine-api.ts';
 import { ensureOffscreen } from './offscreen.ts';
 
-/** Engine requests go to the offscreen document, created on demand. */
 export async function engine<K extends EngineType>(type: K, payload: EngineApi[K]['req']): Promise<EngineApi[K]['res']> {
   await ensureOffscreen();
   try {

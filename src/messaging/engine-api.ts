@@ -3,7 +3,7 @@
  * answers. The panel addresses these through the background, which forwards them to the
  * offscreen document, which posts them to the worker. One map, typed end to end.
  */
-import type { ConversationSummary, Receipt } from './background.ts';
+import type { ConversationRecord, ConversationSummary } from './views.ts';
 import type { DocSummary, LibraryState, NewDocument, Passage, Progress, SearchScope, StorageUsage } from './library.ts';
 
 export interface EngineStatus {
@@ -82,51 +82,8 @@ export interface EngineApi {
   'conversations.get': { req: { id: number }; res: ConversationRecord };
   'conversations.save': { req: { conversation: ConversationRecord }; res: ConversationSummary };
   'conversations.delete': { req: { id: number }; res: null };
-  /** Test build only (dist-test): the first vectors of a saved document, to look for their bytes on disk. */
-  'debug.vectors': { req: { docId: number; count: number }; res: number[][] };
   /** A PDF (base64 bytes) read locally with pdf.js inside the engine. */
   'pdf.extract': { req: { data: string }; res: PdfText };
-  /** Test build only: embeds texts with the loaded model and times it (benchmarks). */
-  'debug.embed': { req: { texts: string[]; vectors?: boolean }; res: { ms: number; tokens: number[]; threads: number; vectors?: number[][] } };
-  /**
-   * Test build only: adds `docs` synthetic documents of `chunksPerDoc` chunks each, random unit
-   * vectors and generated text, through the real sealing, store and index code (benchmarks).
-   */
-  'debug.synthetic': { req: { from: number; docs: number; chunksPerDoc: number; seed: number }; res: { documents: number; chunks: number } };
-  /**
-   * Test build only: synthetic query `queryIndex` timed inside the engine: the library's search
-   * (end to end), a plain vec0 float32 scan (after the same query embedding), the vector search
-   * alone (1-bit + rescore on large libraries), exact cosine over everything (recall baseline), or
-   * the BM25 keyword search alone.
-   */
-  'debug.search': {
-    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'exact' | 'keyword' };
-    res: { ms: number; embedMs: number; ids: number[] };
-  };
-  /**
-   * Test build only: where the in-memory index came from at the last unlock, and what the stored
-   * index snapshot holds (opened with the data key): is it current, how big, which of `terms` it indexes.
-   */
-  'debug.index': {
-    req: { terms: string[] };
-    res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] };
-  };
-}
-
-/** A stored conversation; `id` 0 means new. */
-export interface ConversationRecord {
-  id: number;
-  title: string;
-  createdAt: number;
-  updatedAt: number;
-  messages: Array<{
-    role: 'user' | 'assistant';
-    content: string;
-    reasoning?: string;
-    passages?: Passage[];
-    receipt?: Receipt;
-    error?: string;
-  }>;
 }
 
 export type EngineType = keyof EngineApi;
@@ -138,7 +95,7 @@ export const ENGINE_TYPES = [
   'library.save', 'library.indexPage', 'library.list', 'library.get', 'library.delete', 'library.search',
   'library.export', 'library.import', 'library.wipe', 'storage.usage',
   'secret.put', 'secret.get', 'conversations.list', 'conversations.get', 'conversations.save', 'conversations.delete',
-  'debug.vectors', 'pdf.extract', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index',
+  'pdf.extract',
 ] as const satisfies readonly EngineType[];
 
 // Every request type listed, none missing: a compile-time check.
@@ -150,11 +107,23 @@ export function isEngineType(t: unknown): t is EngineType {
   return typeof t === 'string' && (ENGINE_TYPES as readonly string[]).includes(t);
 }
 
+/**
+ * The engine requests the panel may make (through the background): all but the secrets. The API
+ * key is read only where requests are sealed (the background) and written through `apiKey.set`.
+ */
+export const PANEL_ENGINE_TYPES = ENGINE_TYPES.filter((t): t is Exclude<EngineType, 'secret.get' | 'secret.put'> => t !== 'secret.get' && t !== 'secret.put');
+export type PanelEngineType = Exclude<EngineType, 'secret.get' | 'secret.put'>;
+export type PanelEngineApi = Pick<EngineApi, PanelEngineType>;
+
+export function isPanelEngineType(t: unknown): t is PanelEngineType {
+  return typeof t === 'string' && (PANEL_ENGINE_TYPES as readonly string[]).includes(t);
+}
+
 /** Worker wire format (offscreen ↔ worker, postMessage). */
-export interface WorkerRequest<K extends EngineType = EngineType> {
+export interface WorkerRequest<K extends string = EngineType> {
   id: number;
   type: K;
-  payload: EngineApi[K]['req'];
+  payload: unknown;
 }
 
 /** Unsolicited news from the engine (progress, auto-lock), relayed to every panel. */

@@ -3,7 +3,7 @@
  * one-shot messages, because the answer streams; closing the port stops the request.
  */
 import type { ErrorData } from '../core/errors.ts';
-import type { Receipt } from './background.ts';
+import type { Receipt } from './views.ts';
 import type { Passage } from './library.ts';
 
 export const CHAT_PORT = 'confidant.chat';
@@ -25,7 +25,8 @@ export type ChatToBackground =
   | { type: 'stop' };
 
 export type ChatToPanel =
-  | { type: 'status'; text: string }
+  /** What the background is doing, as a message key the panel localises. */
+  | { type: 'status'; key: 'statusChecking' | 'statusSending' }
   | { type: 'delta'; reasoning?: string; content?: string }
   | { type: 'done'; receipt: Receipt; finishReason: string | null }
   | { type: 'error'; error: ErrorData; retryAfter?: number };

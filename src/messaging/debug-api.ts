@@ -1,0 +1,49 @@
+/**
+ * Requests only the test build's engine answers (dist-test, `npm run bench`): benchmarks and
+ * what a test needs to look at from outside. They are not in the production API map: the store
+ * build's engine does not even contain their handlers (src/worker/debug is imported only when
+ * __TEST_BUILD__), and nothing routes them there.
+ */
+export interface DebugApi {
+  /** Answered by the background: what the page pipeline reads from a tab (src/background/page.ts). */
+  'debug.readPage': { req: { tabId: number; selection?: boolean }; res: import('./library.ts').NewDocument };
+  /** The first vectors of a saved document, to look for their bytes on disk. */
+  'debug.vectors': { req: { docId: number; count: number }; res: number[][] };
+  /** Embeds texts with the loaded model and times it (benchmarks). */
+  'debug.embed': { req: { texts: string[]; vectors?: boolean }; res: { ms: number; tokens: number[]; threads: number; vectors?: number[][] } };
+  /**
+   * Adds `docs` synthetic documents of `chunksPerDoc` chunks each, random unit
+   * vectors and generated text, through the real sealing, store and index code (benchmarks).
+   */
+  'debug.synthetic': { req: { from: number; docs: number; chunksPerDoc: number; seed: number }; res: { documents: number; chunks: number } };
+  /**
+   * Synthetic query `queryIndex` timed inside the engine: the library's search
+   * (end to end), a plain vec0 float32 scan (after the same query embedding), the vector search
+   * alone (1-bit + rescore on large libraries), exact cosine over everything (recall baseline), or
+   * the BM25 keyword search alone.
+   */
+  'debug.search': {
+    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'exact' | 'keyword' };
+    res: { ms: number; embedMs: number; ids: number[] };
+  };
+  /**
+   * Where the in-memory index came from at the last unlock, and what the stored
+   * index snapshot holds (opened with the data key): is it current, how big, which of `terms` it indexes.
+   */
+  'debug.index': {
+    req: { terms: string[] };
+    res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] };
+  };
+}
+
+export type DebugType = keyof DebugApi;
+
+export const DEBUG_TYPES = ['debug.readPage', 'debug.vectors', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index'] as const satisfies readonly DebugType[];
+
+type Missing = Exclude<DebugType, (typeof DEBUG_TYPES)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;
+
+export function isDebugType(t: unknown): t is DebugType {
+  return typeof t === 'string' && (DEBUG_TYPES as readonly string[]).includes(t);
+}

@@ -185,10 +185,11 @@ function benchPage(): Plugin {
 
 /**
  * `vite build` makes the store build in dist/. `vite build --mode test` makes dist-test/, the
- * same code with two differences the browser tests need and nothing else: loopback pages get a
- * host permission (headless Chromium cannot click the toolbar button that grants activeTab, nor
- * answer a permission prompt), and the panel accepts `?tab=ID` to act on a given tab when it
- * is opened in a tab of its own.
+ * same code with the differences the browser tests need and nothing else: loopback pages, AMD KDS
+ * and GitHub get host permissions up front (headless Chromium cannot click the toolbar button that
+ * grants activeTab, nor answer a permission prompt), the panel accepts `?tab=ID` to act on a given
+ * tab when it is opened in a tab of its own, the endpoints of KDS and GitHub can be pointed at
+ * local stand-ins, and the debug requests (messaging/debug-api.ts) are answered.
  */
 export default defineConfig(({ mode }) => {
   const test = mode === 'test';
@@ -196,7 +197,10 @@ export default defineConfig(({ mode }) => {
   // development gateway pre-filled in Settings, nothing else.
   const dev = mode === 'development';
   const m = structuredClone(manifest) as typeof manifest & { host_permissions?: string[] };
-  if (test) m.host_permissions = ['http://127.0.0.1/*'];
+  // Headless Chromium cannot answer a permission prompt: the test build holds, up front, the hosts
+  // the store build asks for when a gateway is added (loopback stand-ins, and AMD KDS and GitHub,
+  // which are unreachable here so their checks report "not checked").
+  if (test) m.host_permissions = ['http://127.0.0.1/*', 'https://kdsintf.amd.com/*', 'https://api.github.com/*', 'https://github.com/*', 'https://objects.githubusercontent.com/*', 'https://release-assets.githubusercontent.com/*'];
   return {
     plugins: [preact(), crx({ manifest: m as ManifestV3Export }), onnxRuntimeFiles(), bundledModels(), noWebAccessibleResources(), ...(test ? [benchPage()] : [])],
     define: {

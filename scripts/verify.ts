@@ -6,13 +6,20 @@
  *                              [--nras FILE --jwks FILE] [--nonce HEX] [--report-data HEX]
  *                              [--policy FILE] [--at ISO-8601-TIME] [--json]
  *   npm run --silent verify -- --evidence BUNDLE.json --nonce HEX [--policy FILE] [--at TIME] [--json]
+ *   npm run --silent verify -- --gpu-report FILE --gpu-certs FILE --gpu-nonce HEX [--rim FILE]... [--policy FILE]
+ *                              (GPU evidence alone: only the GPU is appraised)
+ *   npm run --silent verify -- … --provenance-bundle FILE --repo OWNER/NAME --digest HEX [--trusted-root FILE]
+ *                              (the SEV-SNP MEASUREMENT must be one the release's signed provenance names)
+ *   npm run --silent verify -- provenance --bundle FILE --repo OWNER/NAME --digest HEX [--trusted-root FILE]
+ *                              [--at UNIX_SECONDS]   (a release's Sigstore provenance alone; prints JSON)
  *
  * Prints every check (✓/✗, id, detail) and the claims; `--json` prints {"ok","checks","claims"}.
  * Exit status: 0 verified, 1 rejected (a check failed), 2 input unusable (the message names the
  * input and says why). The policy defaults to PRODUCTION_POLICY; a policy file is a JSON document
  * (docs/attestation.md, "Policy") whose absent fields keep their production values. Network access
  * is used only where the policy or the evidence asks for it (AMD CRL with "crl": "fetch", NVIDIA's
- * NRAS keys for a bundle appraised by NRAS).
+ * NRAS keys for a bundle appraised by NRAS). The trusted root defaults to the Sigstore public-good
+ * root the extension bundles (src/core/provenance); provenance is checked offline.
  */
 import { readFileSync } from 'node:fs';
 import { ConfidantError, ParseError } from '../src/core/errors.ts';
@@ -23,16 +30,26 @@ import { fromHex } from '../src/core/bytes.ts';
 import { reportBytesFromFile } from '../src/core/attest/sevsnp/abi.ts';
 import { parseReportHex as gpuReportFromHex } from '../src/core/attest/nvidia/index.ts';
 import type { Check } from '../src/core/attest/types.ts';
+import { defaultGpuPolicy, verifyGpu } from '../src/core/attest/nvidia/index.ts';
+import { PUBLIC_GOOD_TRUSTED_ROOT } from '../src/core/provenance/trusted-root.ts';
+import { verifyProvenance, type ProvenanceResult } from '../src/core/provenance/verify.ts';
 
 const USAGE = `usage: npm run --silent verify -- --snp-report FILE --vcek FILE [--cert-chain FILE] [--crl FILE]
          [--gpu-report FILE --gpu-certs FILE [--gpu-nonce HEX]] [--rim FILE]... [--nras FILE --jwks FILE]
          [--nonce HEX] [--report-data HEX] [--policy FILE] [--at ISO-8601-TIME] [--json]
-   or: npm run --silent verify -- --evidence BUNDLE.json --nonce HEX [--policy FILE] [--at TIME] [--json]`;
+         [--provenance-bundle FILE --repo OWNER/NAME --digest HEX [--trusted-root FILE]]
+   or: npm run --silent verify -- --evidence BUNDLE.json --nonce HEX [--policy FILE] [--at TIME] [--json]
+   or: npm run --silent verify -- --gpu-report FILE --gpu-certs FILE --gpu-nonce HEX [--rim FILE]... [--policy FILE] [--json]
+   or: npm run --silent verify -- provenance --bundle FILE --repo OWNER/NAME --digest HEX [--trusted-root FILE] [--at UNIX_SECONDS]`;
 
 /** Input that cannot be used: exit 2 with this message. */
 class Unusable extends Error {}
 
-const VALUE_FLAGS = ['--snp-report', '--vcek', '--cert-chain', '--crl', '--gpu-report', '--gpu-certs', '--gpu-nonce', '--rim', '--nras', '--jwks', '--evidence', '--nonce', '--policy', '--report-data', '--at'] as const;
+const VALUE_FLAGS = [
+  '--snp-report', '--vcek', '--cert-chain', '--crl', '--gpu-report', '--gpu-certs', '--gpu-nonce', '--rim', '--nras', '--jwks',
+  '--evidence', '--nonce', '--policy', '--report-data', '--at',
+  '--provenance-bundle', '--bundle', '--trusted-root', '--repo', '--digest',
+] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 interface Args {
@@ -106,7 +123,9 @@ function gpuReport(path: string): Uint8Array {
  */
 interface Transcript {
   format: 'confidant-attestation-transcript';
-  version: 1;
+  /** 1, or 2 (which names the provider). */
+  version: 1 | 2;
+  provider?: string;
   nonce: string;
   checkedAt: string;
   policy?: unknown;
@@ -118,9 +137,13 @@ function transcriptFrom(args: Args): Transcript | null {
   if (path === undefined) return null;
   const j = jsonFile(path, '--evidence') as Partial<Transcript>;
   if (j?.format !== 'confidant-attestation-transcript') return null;
-  if (j.version !== 1 || typeof j.nonce !== 'string' || typeof j.checkedAt !== 'string' || !j.bundle) {
-    throw new Unusable(`--evidence ${path}: a Confidant transcript of an unknown version, or missing nonce, checkedAt or bundle`);
+  if ((j.version !== 1 && j.version !== 2) || typeof j.checkedAt !== 'string') {
+    throw new Unusable(`--evidence ${path}: a Confidant transcript of an unknown version, or without checkedAt`);
   }
+  if (j.provider !== undefined && j.provider !== 'confidant') {
+    throw new Unusable(`--evidence ${path}: a transcript of a ${j.provider} endpoint; this command re-verifies Confidant gateway transcripts (for the SEV-SNP report of others, pass --snp-report and --vcek)`);
+  }
+  if (typeof j.nonce !== 'string' || !j.bundle) throw new Unusable(`--evidence ${path}: the transcript has no nonce or bundle`);
   return j as Transcript;
 }
 
@@ -187,9 +210,61 @@ function printHuman(v: Verdict): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** The release provenance flags, when given: verified offline against the trusted root. */
+async function provenanceFrom(args: Args, bundleFlag: '--bundle' | '--provenance-bundle', at: Date): Promise<ProvenanceResult | null> {
+  const v = args.values;
+  if (v[bundleFlag] === undefined) {
+    if (v['--repo'] !== undefined || v['--digest'] !== undefined || v['--trusted-root'] !== undefined) throw new Unusable(`--repo, --digest and --trusted-root go with ${bundleFlag}`);
+    return null;
+  }
+  if (v['--repo'] === undefined || v['--digest'] === undefined) throw new Unusable(`${bundleFlag} needs --repo OWNER/NAME and --digest HEX (the SHA-256 of the release artefact)`);
+  if (!/^[0-9a-fA-F]{64}$/.test(v['--digest'].trim())) throw new Unusable(`--digest ${v['--digest']}: want 64 hex digits (SHA-256)`);
+  const trustedRoot = v['--trusted-root'] !== undefined ? jsonFile(v['--trusted-root'], '--trusted-root') : PUBLIC_GOOD_TRUSTED_ROOT;
+  return verifyProvenance(jsonFile(v[bundleFlag]!, bundleFlag), { trustedRoot, repo: v['--repo'], digest: v['--digest'], at });
+}
+
+/** `verify provenance …`: a release's Sigstore provenance alone, as JSON. */
+async function provenanceCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const allowed = ['--bundle', '--trusted-root', '--repo', '--digest', '--at'];
+  const extra = Object.keys(args.values).filter((k) => !allowed.includes(k));
+  if (extra.length || args.rims.length) throw new Unusable(`verify provenance takes ${allowed.join(', ')}; not ${[...extra, ...(args.rims.length ? ['--rim'] : [])].join(', ')}`);
+  if (args.values['--bundle'] === undefined) throw new Unusable(`verify provenance needs --bundle FILE\n${USAGE}`);
+  const atText = args.values['--at'];
+  if (atText !== undefined && !/^\d{1,12}$/.test(atText)) throw new Unusable(`--at ${atText}: want Unix seconds`);
+  const at = atText !== undefined ? new Date(Number(atText) * 1000) : new Date();
+  const r = (await provenanceFrom(args, '--bundle', at))!;
+  if (!r.ok) {
+    const failed = r.checks.find((c) => !c.passed)!;
+    process.stdout.write(`${JSON.stringify({ ok: false, failed: { id: failed.id, detail: failed.detail, ...(failed.got !== undefined ? { got: failed.got } : {}), ...(failed.want !== undefined ? { want: failed.want } : {}) } }, null, 2)}\n`);
+    return 1;
+  }
+  const m = r.measurements!;
+  const measurements = { snp: m.snp[0], ...(m.snp.length > 1 ? { snpAll: m.snp } : {}), ...(m.tdx ? { tdx: m.tdx } : {}), ...(m.gpu ? { gpu: m.gpu } : {}), ...(m.snpShapes ? { snpShapes: m.snpShapes } : {}) };
+  process.stdout.write(`${JSON.stringify({ ok: true, predicateType: r.predicateType, measurements, workflowRef: r.workflowRef, repo: r.repo, rekorLogIndex: r.rekorLogIndex, integratedTime: r.integratedTime }, null, 2)}\n`);
+  return 0;
+}
+
+/** GPU evidence alone (no SEV-SNP flags): only the GPU is appraised. */
+async function gpuOnly(args: Args, policy: typeof PRODUCTION_POLICY, now: Date): Promise<Verdict> {
+  const v = args.values;
+  if (v['--gpu-report'] === undefined || v['--gpu-certs'] === undefined) throw new Unusable(`--gpu-report and --gpu-certs go together\n${USAGE}`);
+  if (v['--gpu-nonce'] === undefined) throw new Unusable('GPU evidence alone needs --gpu-nonce HEX: the requester nonce the report must carry');
+  const input: Parameters<typeof verifyGpu>[0] = { report: gpuReport(v['--gpu-report']), certChainPem: readText(v['--gpu-certs'], '--gpu-certs') };
+  if (args.rims.length) input.rims = args.rims.map((p) => readText(p, '--rim'));
+  if (v['--nras'] !== undefined || v['--jwks'] !== undefined) {
+    if (v['--nras'] === undefined || v['--jwks'] === undefined) throw new Unusable('--nras and --jwks go together');
+    input.nras = { token: readText(v['--nras'], '--nras'), jwks: jsonFile(v['--jwks'], '--jwks') };
+  }
+  const r = await verifyGpu(input, { ...policy.gpu, deviceRootsPem: defaultGpuPolicy.deviceRootsPem, rimRootsPem: defaultGpuPolicy.rimRootsPem }, { now, fetch: globalThis.fetch, expectedNonce: hexArg(v['--gpu-nonce'], '--gpu-nonce', 32) });
+  const checks = r.checks.map((c) => ({ ...c, id: c.id.replace(/^gpu\./, 'gpu0.') }));
+  return { ok: checks.length > 0 && checks.every((c) => c.passed), checks, claims: { gpus: [r.claims], nonce: null, simulated: false } };
+}
+
 async function main(): Promise<number> {
   let args: Args | undefined;
   try {
+    if (process.argv[2] === 'provenance') return await provenanceCommand(process.argv.slice(3));
     args = parseArgs(process.argv.slice(2));
     const transcript = transcriptFrom(args);
     // A transcript is re-checked as the extension checked it: under the policy it recorded and at
@@ -208,8 +283,31 @@ async function main(): Promise<number> {
         `Confidant transcript: checked at ${transcript.checkedAt}; policy: ${args.values['--policy'] !== undefined ? args.values['--policy'] : transcript.policy !== undefined ? `as recorded ${JSON.stringify(transcript.policy)}` : 'production default'}\n\n`,
       );
     }
+    const snpGiven = args.values['--snp-report'] !== undefined || args.values['--vcek'] !== undefined || args.values['--evidence'] !== undefined;
+    if (!snpGiven && args.values['--gpu-report'] !== undefined) {
+      const verdict = await gpuOnly(args, policy, now);
+      if (args.json) process.stdout.write(`${JSON.stringify({ ok: verdict.ok, checks: verdict.checks, claims: verdict.claims }, null, 2)}\n`);
+      else printHuman(verdict);
+      return verdict.ok ? 0 : 1;
+    }
     const evidence = evidenceFrom(args, transcript);
+    // --at sets when the certificates must be valid; the log entry only may not be from the future.
+    const provenance = await provenanceFrom(args, '--provenance-bundle', new Date(Math.max(now.getTime(), Date.now())));
     const verdict = await verifyEvidence(evidence, policy, { now, fetch: globalThis.fetch });
+    if (provenance) {
+      // The release's provenance must verify, and name the MEASUREMENT the report carries.
+      verdict.checks.push(...provenance.checks);
+      const m = verdict.claims.measurement;
+      if (provenance.ok) {
+        const named = provenance.measurements!.snp;
+        verdict.checks.push(
+          m !== undefined && named.includes(m)
+            ? { id: 'provenance.measurement', passed: true, detail: `MEASUREMENT is the build of ${provenance.repo} at ${provenance.workflowRef} (Rekor entry ${provenance.rekorLogIndex})`, field: 'MEASUREMENT', got: m }
+            : { id: 'provenance.measurement', passed: false, detail: `MEASUREMENT is not one the release's provenance names (${named.length})`, field: 'MEASUREMENT', got: m ?? '', want: named.join(' | ') },
+        );
+      }
+      verdict.ok = verdict.ok && verdict.checks.every((c) => c.passed);
+    }
     if (args.json) process.stdout.write(`${JSON.stringify({ ok: verdict.ok, checks: verdict.checks, claims: verdict.claims }, null, 2)}\n`);
     else printHuman(verdict);
     return verdict.ok ? 0 : 1;

@@ -107,7 +107,8 @@ function viewOf(profile: GatewayProfile, attested: Attested, a: Appraisal | null
     keyId: attested.keyId,
     model: attested.model,
     simulated: attested.simulated,
-    checks: a ? [...attested.checks, a.check] : attested.checks,
+    // The hardware and evidence checks; the software appraisal has its own section (software).
+    checks: attested.checks,
     claims: attested.claims,
     software: softwareView(attested, a),
     proven: attested.proven,

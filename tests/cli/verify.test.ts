@@ -11,6 +11,8 @@ import { SimulatedEvidence } from '../../gateway/evidence/simulated.ts';
 import { buildBundle } from '../../gateway/attestation.ts';
 import { toHex } from '../../src/core/bytes.ts';
 import { vectorPath } from '../helpers/vectors.ts';
+import { mockSigstore, statement } from '../helpers/sigstore-mock.ts';
+import { CONFIDANT_PREDICATE } from '../../src/core/provenance/predicates.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -153,5 +155,76 @@ describe('--evidence (a simulated gateway bundle)', () => {
     const r = await run(['--evidence', bundlePath, '--nonce', '00'.repeat(32), '--policy', file('dev2.json', '{"allowSimulated": true}')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✗ evidence\.binding\.REPORT_DATA /m);
+  });
+});
+
+describe('release provenance (bundles from @sigstore/mock, checked offline against its trusted root)', () => {
+  const REPO = 'confidant/gateway';
+  const DIGEST = '7e'.repeat(32);
+  const MILAN = '7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd81841f';
+  let root: string;
+  let good: string;
+  let branch: string;
+  let other: string;
+  beforeAll(async () => {
+    const m = await mockSigstore();
+    root = file('trusted-root.json', JSON.stringify(m.trustedRoot));
+    const predicate = { snp: [{ vcpus: 8, cpu: 'EPYC-v3', product: 'Milan', measurement: MILAN }], gpu: { driver: '570.172.08', vbios: '96.00.CF.00.02' } };
+    good = file('good.sigstore.json', JSON.stringify(await m.sign(statement(DIGEST, CONFIDANT_PREDICATE, predicate), { repo: REPO, ref: 'refs/tags/v1.2.0' })));
+    branch = file('branch.sigstore.json', JSON.stringify(await m.sign(statement(DIGEST, CONFIDANT_PREDICATE, predicate), { repo: REPO, ref: 'refs/heads/main' })));
+    other = file('other.sigstore.json', JSON.stringify(await m.sign(statement(DIGEST, CONFIDANT_PREDICATE, { snp: [{ vcpus: 8, cpu: 'EPYC-v3', product: 'Milan', measurement: 'ab'.repeat(48) }] }), { repo: REPO, ref: 'refs/tags/v1.3.0' })));
+  });
+
+  it('verify provenance: prints the predicate type, measurements, workflow ref and Rekor entry as JSON, exit 0', async () => {
+    const r = await run(['provenance', '--bundle', good, '--trusted-root', root, '--repo', REPO, '--digest', DIGEST], true);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ ok: true, predicateType: CONFIDANT_PREDICATE, measurements: { snp: MILAN }, workflowRef: 'refs/tags/v1.2.0' });
+    expect(typeof out.rekorLogIndex).toBe('number');
+    expect(typeof out.integratedTime).toBe('number');
+  });
+
+  it('verify provenance: a branch build, another repository, another digest or an earlier --at each fail, naming the check (exit 1)', async () => {
+    const cases: [string[], string][] = [
+      [['--bundle', branch, '--repo', REPO, '--digest', DIGEST], 'provenance.identity.ref'],
+      [['--bundle', good, '--repo', 'someone/else', '--digest', DIGEST], 'provenance.identity.repository'],
+      [['--bundle', good, '--repo', REPO, '--digest', '00'.repeat(32)], 'provenance.subject'],
+      [['--bundle', good, '--repo', REPO, '--digest', DIGEST, '--at', '1600000000'], 'provenance.time'],
+    ];
+    for (const [args, id] of cases) {
+      const r = await run(['provenance', ...args, '--trusted-root', root]);
+      expect(r.code, id).toBe(1);
+      expect((JSON.parse(r.stdout) as { ok: boolean; failed: { id: string } }).failed.id).toBe(id);
+    }
+  });
+
+  it('verify provenance: the bundled public-good root does not trust the mock CA (exit 1, provenance.fulcio.chain)', async () => {
+    const r = await run(['provenance', '--bundle', good, '--repo', REPO, '--digest', DIGEST]);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { failed: { id: string } }).failed.id).toBe('provenance.fulcio.chain');
+  });
+
+  it('a report passes only when its MEASUREMENT is the one the release names', async () => {
+    const base = ['--snp-report', snp('milan-virtee/report_milan.hex'), '--vcek', snp('milan-virtee/vcek_milan.der'), '--policy', noGpu, '--at', '2025-06-01T00:00:00Z', '--trusted-root', root, '--repo', REPO, '--digest', DIGEST, '--json'];
+    const ok = await run([...base, '--provenance-bundle', good]);
+    expect(ok.code).toBe(0);
+    const checks = (JSON.parse(ok.stdout) as { checks: { id: string; passed: boolean }[] }).checks;
+    expect(checks.find((c) => c.id === 'provenance.measurement')).toMatchObject({ passed: true });
+    const bad = await run([...base, '--provenance-bundle', other]);
+    expect(bad.code).toBe(1);
+    expect((JSON.parse(bad.stdout) as { checks: { id: string; passed: boolean }[] }).checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['provenance.measurement']);
+  });
+
+  it('GPU evidence alone: only the GPU is appraised (exit 0), and a wrong nonce fails gpu0.nonce (exit 1)', async () => {
+    const policy = file('gpu-only.json', JSON.stringify({ gpu: { measurements: 'none' } }));
+    const base = ['--gpu-report', h100('nvtrust-sample/hopperAttestationReport.txt'), '--gpu-certs', h100('nvtrust-sample/hopperCertChain.txt'), '--policy', policy, '--at', '2025-01-01T00:00:00Z'];
+    const ok = await run([...base, '--gpu-nonce', '931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb']);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).not.toMatch(/snp\./);
+    const bad = await run([...base, '--gpu-nonce', '11'.repeat(32)]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^✗ gpu0\.nonce /m);
   });
 });

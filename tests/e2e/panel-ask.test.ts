@@ -110,7 +110,8 @@ describe('the panel with a gateway', () => {
     await expect.poll(() => panel.getByTestId('ob-attest').textContent(), { timeout: 60_000 }).toContain('Failed');
     await expect(panel.getByTestId('ob-attest').textContent()).resolves.toMatch(/\d+ of \d+ passed/);
     await expect(panel.getByRole('button', { name: /^Attestation: Failed/ }).count()).resolves.toBe(1);
-    await expect(ask(panel, 'apiKey.status')).resolves.toEqual({ present: true });
+    const { activeGatewayId } = await ask<{ activeGatewayId: string }>(panel, 'settings.get');
+    await expect(ask(panel, 'apiKey.status', { profileId: activeGatewayId })).resolves.toEqual({ present: true });
     await expect(ask(panel, 'settings.get')).resolves.toMatchObject({ gateways: [{ provider: 'confidant', url: stack.gateway.url, development: false }] });
     // The key is sealed in the library, never in plain extension storage.
     const stored = await panel.evaluate(async () => JSON.stringify(await chrome.storage.local.get(null)) + JSON.stringify(await chrome.storage.session.get(null)));

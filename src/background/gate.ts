@@ -24,7 +24,7 @@ import { showBadge } from './badge.ts';
 import { endpoints } from './endpoints.ts';
 import { providerFor } from './providers.ts';
 import { refreshReleases } from './releases.ts';
-import { getSettings } from './settings-store.ts';
+import { getSettings, setSettings } from './settings-store.ts';
 import { getTrustState, setTrustState } from './trust-store.ts';
 
 const VIEW_KEY = 'attest.view';
@@ -302,6 +302,12 @@ export async function acceptSoftware(profileId: string, value: string): Promise<
   // Only a value this gateway actually proved can be accepted here (not one typed into a message).
   if (!h || h.profile.id !== profileId || h.attested.identity?.value !== value || !h.attested.ok) {
     throw new ConfidantError('E_BAD_REQUEST', 'That software is not what this gateway currently proves; check the gateway again first.');
+  }
+  // Under a pinned source the decision is a new pinned value (the settings change re-attests).
+  if (h.profile.trust.kind === 'pinned') {
+    const s = await getSettings();
+    await setSettings({ gateways: s.gateways.map((g) => (g.id === profileId && g.trust.kind === 'pinned' ? { ...g, trust: { kind: 'pinned', values: [...g.trust.values, value] } } : g)) });
+    return attest('settings');
   }
   const release = h.appraisal && h.appraisal.status !== 'unknown' ? h.appraisal.release : null;
   const trust = accept(await getTrustState(profileId), value, release, Date.now());

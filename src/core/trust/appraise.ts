@@ -56,12 +56,21 @@ export function appraise(identity: SoftwareIdentity, source: TrustSource, state:
     check: want === undefined ? { id: ID, passed: false, detail, field, got: value } : { id: ID, passed: false, detail, field, got: value, want },
   });
 
-  // 1. What the person decided: an identity they accepted (first use, an approved change), or pinned.
+  // 1. Pinned values are the whole list: nothing else counts, not even a value accepted before
+  //    (accepting under a pinned source adds to the pinned list instead, in the settings).
+  if (source.kind === 'pinned') {
+    if (source.values.includes(value)) return trusted('pinned', null, `${field} ${short(value)} is one you pinned`);
+    return changed(
+      { value: state.last && source.values.includes(state.last.value) ? state.last.value : source.values[0]!, release: null },
+      null,
+      `${field} ${short(value)} is not one you pinned (${source.values.length} pinned): nothing is sent until you decide`,
+    );
+  }
+  // 2. What the person decided: an identity they accepted (first use, an approved change).
   const acc = state.accepted.find((a) => a.value === value);
   if (acc) return trusted(source.kind === 'tofu' ? 'tofu' : 'accepted', acc.release, `${field} ${short(value)} is one you accepted on ${new Date(acc.at).toISOString().slice(0, 10)}`);
-  if (source.kind === 'pinned' && source.values.includes(value)) return trusted('pinned', null, `${field} ${short(value)} is one you pinned`);
 
-  // 2. A verified release that names it. A different build than the one used before is still a
+  // 3. A verified release that names it. A different build than the one used before is still a
   //    change the person must see, even when a newer release explains it.
   const covering = source.kind === 'releases' ? state.releases.find((r) => r.repo === source.repo && r.measurements.includes(value)) : undefined;
   const explains = covering ? refOf(covering) : null;
@@ -74,14 +83,8 @@ export function appraise(identity: SoftwareIdentity, source: TrustSource, state:
   }
   if (covering && explains) return trusted('release', explains, `${field} ${short(value)} is the build of release ${covering.tag} of ${covering.repo} (Rekor entry ${covering.rekorLogIndex})`);
 
-  // 3. Not covered, and seen for the first time.
+  // 4. Not covered, and seen for the first time.
   switch (source.kind) {
-    case 'pinned':
-      return changed(
-        { value: source.values[0]!, release: null },
-        null,
-        `${field} ${short(value)} is not one you pinned (${source.values.length} pinned): nothing is sent until you decide`,
-      );
     case 'releases': {
       const latest = state.releases.find((r) => r.repo === source.repo);
       if (latest) {

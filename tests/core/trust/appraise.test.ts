@@ -25,11 +25,12 @@ describe('appraise', () => {
     expect(a.check).toMatchObject({ id: 'software.identity', passed: false, got: A });
   });
 
-  it('pinned: trusted when pinned, a blocking change otherwise (old value named)', () => {
+  it('pinned: trusted when pinned, a blocking change otherwise (old value named); nothing but the list counts', () => {
     expect(appraise(id(A), { kind: 'pinned', values: [A] }, empty())).toMatchObject({ status: 'trusted', via: 'pinned' });
     const c = appraise(id(B), { kind: 'pinned', values: [A] }, empty());
     expect(c).toMatchObject({ status: 'changed', previous: { value: A } });
     expect(c.check).toMatchObject({ passed: false, got: B, want: A });
+    expect(appraise(id(B), { kind: 'pinned', values: [A] }, accept(empty(), B, null, 1)).status).toBe('changed');
   });
 
   it('trust on first use: unknown until accepted, then trusted; a later different value is a change', () => {

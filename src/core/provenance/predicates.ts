@@ -70,3 +70,34 @@ export function measurementsOf(predicateType: string, predicate: unknown): Predi
   if (predicateType === CONFIDANT_PREDICATE) return confidant(predicate);
   throw new ParseError('predicateType', `${predicateType} is not an allowed predicate type`);
 }
+
+/** What a Confidant gateway predicate records about how its measurements were computed. */
+export interface ConfidantPredicateInputs {
+  /** SHA-256 (hex) of each launch input, so a reader can tell which files to recompute from. */
+  ovmf: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  guestFeatures: number;
+  /** The tool and version that computed the measurements. */
+  tool: string;
+}
+
+/**
+ * The `https://confidant.dev/predicate/gateway/v1` predicate for a build (`npm run measure`
+ * writes it; the release workflow attests it). Sorted and stable, so the same inputs give the same
+ * bytes and the same subject digest.
+ */
+export function confidantPredicate(
+  shapes: readonly { vcpus: number; cpu: string; product: 'Milan' | 'Genoa' | 'Turin'; measurement: string }[],
+  inputs: ConfidantPredicateInputs,
+  gpu?: { driver: string; vbios: string },
+): Record<string, unknown> {
+  const snp = [...shapes]
+    .sort((a, b) => a.product.localeCompare(b.product) || a.cpu.localeCompare(b.cpu) || a.vcpus - b.vcpus)
+    .map((s) => ({ vcpus: s.vcpus, cpu: s.cpu, product: s.product, measurement: s.measurement }));
+  const { guestFeatures, ...rest } = inputs;
+  const predicate = { snp, ...(gpu ? { gpu: { driver: gpu.driver, vbios: gpu.vbios } } : {}), inputs: { ...rest, guestFeatures: `0x${guestFeatures.toString(16)}` } };
+  measurementsOf(CONFIDANT_PREDICATE, predicate); // what we publish must be what we accept
+  return predicate;
+}

@@ -7,13 +7,13 @@
  *                      [--gpu-evidence-cmd JSON-ARGV] [--rim-url URL] [--gpus N] [--max-body BYTES]
  *                      [--allow-origin ORIGIN]... [--quiet]
  *
- * Keys may come from the environment instead of argv (visible to `ps`): CONFIDANT_API_KEY,
+ * Without --simulated (real SEV-SNP and GPU evidence) --upstream, --gpu-evidence-cmd and an API key
+ * are required. Keys may come from the environment instead of argv (visible to `ps`): CONFIDANT_API_KEY,
  * CONFIDANT_UPSTREAM_KEY. Prints `listening on http://HOST:PORT` once ready; SIGTERM/SIGINT stop it.
  */
 import { parseArgs } from 'node:util';
 import { BuiltinResponder } from './builtin.ts';
 import { HardwareEvidence } from './evidence/hardware.ts';
-import { SimulatedEvidence } from './evidence/simulated.ts';
 import type { EvidenceSource } from './evidence/types.ts';
 import { KeyManager } from './keys.ts';
 import { createGateway } from './server.ts';
@@ -66,6 +66,12 @@ const log = values.quiet ? () => {} : (l: string) => process.stderr.write(`[gate
 
 async function chooseUpstream(): Promise<Upstream> {
   const upstreamKey = values['upstream-key'] ?? process.env.CONFIDANT_UPSTREAM_KEY;
+  // With real evidence the gateway answers for the attested build: it must say what it forwards
+  // to, never fall back to a local model or the built-in responder by itself.
+  if (!values.simulated && !values.upstream) {
+    console.error('--upstream is required without --simulated (the engine in this VM, e.g. http://127.0.0.1:8000)');
+    process.exit(2);
+  }
   if (values.upstream) {
     const model = values.model ?? (await firstModel(values.upstream, upstreamKey)) ?? 'gpt-oss-120b';
     return new OpenAiUpstream(values.upstream, model, upstreamKey);
@@ -81,6 +87,9 @@ async function chooseEvidence(): Promise<EvidenceSource> {
       console.error('--measurement must be 96 hex digits (a 48-byte SEV-SNP launch measurement)');
       process.exit(2);
     }
+    // Imported only here: the image's bundle replaces this module with one that refuses
+    // (scripts/bundle-gateway.mjs), so the measured build cannot sign with development keys.
+    const { SimulatedEvidence } = await import('./evidence/simulated.ts');
     return SimulatedEvidence.create({ gpus: num('gpus', values.gpus, 1), ...(m ? { measurement: Uint8Array.from(Buffer.from(m, 'hex')) } : {}) });
   }
   const cmd = values['gpu-evidence-cmd'];
@@ -122,6 +131,11 @@ const keys = new KeyManager({
 const [evidence, upstream] = await Promise.all([chooseEvidence(), chooseUpstream()]);
 await keys.current();
 const apiKey = values['api-key'] ?? process.env.CONFIDANT_API_KEY ?? null;
+if (apiKey === null && !values.simulated) {
+  // An open gateway on real hardware is anyone's free GPU and anyone's way to fill its queue.
+  console.error('an API key is required without --simulated: set CONFIDANT_API_KEY (or --api-key)');
+  process.exit(2);
+}
 if (apiKey === null) log('no --api-key: any client may use this gateway');
 const server = createGateway({
   keys,

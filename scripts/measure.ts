@@ -6,6 +6,8 @@
  *   npm run --silent measure -- --ovmf OVMF.fd [--kernel FILE --initrd FILE --append TEXT | --append-file FILE]
  *                               --vcpus 8[,16…] [--cpu EPYC-v4] [--product Genoa[,Milan…]] [--features 0x1]
  *                               [--gpu-driver VERSION --gpu-vbios VERSION] [--out PREDICATE.json]
+ *   npm run --silent measure -- --ovmf … --config gateway/release.json [--out …]
+ *        (the VM shapes and GPU versions from a release file: vcpus, cpu, products, guestFeatures, gpu)
  *
  * Without --out the predicate JSON goes to stdout; with it, one line per measurement. Exit status
  * 2 names an input that cannot be used.
@@ -18,8 +20,8 @@ import { confidantPredicate } from '../src/core/provenance/predicates.ts';
 import { ConfidantError } from '../src/core/errors.ts';
 
 const USAGE = `usage: npm run --silent measure -- --ovmf FILE [--kernel FILE --initrd FILE (--append TEXT | --append-file FILE)]
-         --vcpus N[,N…] [--cpu ${Object.keys(VCPU_SIGNATURES).join('|')}] [--product Milan|Genoa|Turin[,…]]
-         [--features HEX] [--gpu-driver VERSION --gpu-vbios VERSION] [--out FILE]`;
+         (--vcpus N[,N…] [--cpu ${Object.keys(VCPU_SIGNATURES).join('|')}] [--product Milan|Genoa|Turin[,…]]
+          [--features HEX] [--gpu-driver VERSION --gpu-vbios VERSION] | --config RELEASE.json) [--out FILE]`;
 
 const PRODUCTS = ['Milan', 'Genoa', 'Turin'] as const;
 type Product = (typeof PRODUCTS)[number];
@@ -34,6 +36,33 @@ function read(path: string, what: string): Uint8Array {
   }
 }
 
+/** The shape flags a release file (gateway/release.json) stands for. */
+function releaseConfig(path: string): Record<string, string> {
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(new TextDecoder().decode(read(path, '--config'))) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof Unusable) throw e;
+    throw new Unusable(`--config: ${path} is not JSON (${(e as Error).message})`);
+  }
+  const list = (k: string) => {
+    const x = c[k];
+    if (!Array.isArray(x) || x.length === 0) throw new Unusable(`--config: ${k} must be a non-empty list`);
+    return x.map(String).join(',');
+  };
+  const text = (k: string, x: unknown = c[k]) => {
+    if (typeof x !== 'string' || !x) throw new Unusable(`--config: ${k} must be a non-empty string`);
+    return x;
+  };
+  const out: Record<string, string> = { vcpus: list('vcpus'), cpu: text('cpu'), product: list('products'), features: text('guestFeatures') };
+  if (c.gpu !== undefined) {
+    const g = c.gpu as Record<string, unknown>;
+    out['gpu-driver'] = text('gpu.driver', g?.driver);
+    out['gpu-vbios'] = text('gpu.vbios', g?.vbios);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<void> {
   let v;
   try {
@@ -42,9 +71,9 @@ async function main(argv: string[]): Promise<void> {
       strict: true,
       options: {
         ovmf: { type: 'string' }, kernel: { type: 'string' }, initrd: { type: 'string' }, append: { type: 'string' }, 'append-file': { type: 'string' },
-        vcpus: { type: 'string' }, cpu: { type: 'string', default: 'EPYC-v4' }, product: { type: 'string', default: 'Genoa' },
-        features: { type: 'string', default: '0x1' }, 'gpu-driver': { type: 'string' }, 'gpu-vbios': { type: 'string' }, out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        vcpus: { type: 'string' }, cpu: { type: 'string' }, product: { type: 'string' },
+        features: { type: 'string' }, 'gpu-driver': { type: 'string' }, 'gpu-vbios': { type: 'string' }, out: { type: 'string' },
+        config: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
@@ -55,7 +84,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!v.ovmf) throw new Unusable(`--ovmf is required\n${USAGE}`);
-  if (!v.vcpus) throw new Unusable(`--vcpus is required\n${USAGE}`);
+  if (v.config !== undefined) {
+    const clash = (['vcpus', 'cpu', 'product', 'features', 'gpu-driver', 'gpu-vbios'] as const).find((k) => v[k] !== undefined);
+    if (clash) throw new Unusable(`--${clash} and --config both say the VM shape: give one`);
+    Object.assign(v, releaseConfig(v.config));
+  }
+  v.cpu ??= 'EPYC-v4';
+  v.product ??= 'Genoa';
+  v.features ??= '0x1';
+  if (!v.vcpus) throw new Unusable(`--vcpus (or --config) is required\n${USAGE}`);
   const vcpus = v.vcpus.split(',').map((s) => Number(s.trim()));
   if (vcpus.some((n) => !Number.isInteger(n) || n < 1 || n > 512)) throw new Unusable(`--vcpus: got ${JSON.stringify(v.vcpus)}, want whole numbers 1..512, comma-separated`);
   const vcpuSig = VCPU_SIGNATURES[v.cpu];

@@ -89,3 +89,24 @@ describe('npm run measure', () => {
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, measurements: { snp: FOUR_VCPUS_NO_APPEND, gpu: { driver: '570.172.08' } } });
   });
 });
+
+describe('npm run measure --config', () => {
+  it('takes the VM shapes and GPU versions from a release file, and refuses a shape given twice', async () => {
+    const config = join(dir, 'release.json');
+    writeFileSync(config, JSON.stringify({ vcpus: [1, 4], cpu: 'EPYC-v4', products: ['Genoa'], guestFeatures: '0x21', gpu: { driver: '570.172.08', vbios: '96.00.CF.00.02' } }));
+    const empty = join(dir, 'empty');
+    const r = await run('measure.ts', ['--ovmf', OVMF, '--kernel', empty, '--initrd', empty, '--config', config]);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as { snp: { vcpus: number; measurement: string }[]; gpu: unknown };
+    expect(p.snp.map((s) => [s.vcpus, s.measurement])).toEqual([[1, '329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198'], [4, FOUR_VCPUS_NO_APPEND]]);
+    expect(p.gpu).toEqual({ driver: '570.172.08', vbios: '96.00.CF.00.02' });
+    const twice = await run('measure.ts', ['--ovmf', OVMF, '--config', config, '--vcpus', '2']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/--vcpus and --config both say the VM shape/);
+  });
+
+  it('the project release file is one it accepts', async () => {
+    const r = await run('measure.ts', ['--ovmf', OVMF, '--config', join(ROOT, 'gateway', 'release.json')]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});

@@ -8,7 +8,7 @@
  */
 import { median, row, type BenchRow } from './lib.ts';
 import { attestGateway, openSealedChat } from '../src/core/channel/client.ts';
-import { sseData } from '../gateway/upstream.ts';
+import { sseData } from '../src/core/channel/openai.ts';
 import { startGateway, startStandIn } from '../tests/helpers/processes.ts';
 import { checkSimulatedBundle } from '../tests/helpers/sim-check.ts';
 

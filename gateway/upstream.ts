@@ -4,6 +4,7 @@
  * with a sealed ERROR frame.
  */
 import type { ChatRequestBody } from '../src/core/channel/request.ts';
+import { openAiPayload, sseData } from '../src/core/channel/openai.ts';
 
 export interface UpstreamEvent {
   reasoning?: string;
@@ -35,40 +36,6 @@ function baseUrl(u: string): string {
   return u.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-/** Reads an SSE body and yields each `data:` payload (without the prefix). */
-export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-      let idx: number;
-      while ((idx = buf.search(/\r?\n\r?\n/)) >= 0) {
-        const block = buf.slice(0, idx);
-        buf = buf.slice(idx + (buf[idx] === '\r' ? 4 : 2));
-        const data = block
-          .split(/\r?\n/)
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).replace(/^ /, ''))
-          .join('\n');
-        if (data) yield data;
-      }
-    }
-    buf += dec.decode();
-    const tail = buf
-      .split(/\r?\n/)
-      .filter((l) => l.startsWith('data:'))
-      .map((l) => l.slice(5).replace(/^ /, ''))
-      .join('\n');
-    if (tail) yield tail;
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}
-
 function parseRetryAfter(v: string | null): number | undefined {
   if (!v) return undefined;
   if (/^\s*\d+\s*$/.test(v)) return parseInt(v, 10);
@@ -90,13 +57,7 @@ export class OpenAiUpstream implements Upstream {
   }
 
   async chat(body: ChatRequestBody, signal: AbortSignal): Promise<AsyncIterable<UpstreamEvent>> {
-    const payload: Record<string, unknown> = {
-      model: this.model,
-      messages: body.messages.map((m) => ({ role: m.role, content: m.content })),
-      stream: true,
-      stream_options: { include_usage: true },
-    };
-    for (const k of ['max_tokens', 'temperature', 'top_p', 'reasoning_effort'] as const) if (body[k] !== undefined) payload[k] = body[k];
+    const payload = openAiPayload(body, this.model);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let res: Response;

@@ -164,9 +164,16 @@ export class SimulatedEvidence implements EvidenceSource {
   }
 
   async snpReport(reportData: Uint8Array): Promise<SnpEvidence> {
+    return this.snpReportWith(reportData, {});
+  }
+
+  /** A report with fields a stand-in of another provider's platform sets (tests/stand-ins). */
+  async snpReportWith(reportData: Uint8Array, extra: { measurement?: Uint8Array; hostData?: Uint8Array; idKeyDigest?: Uint8Array }): Promise<SnpEvidence> {
     const report = buildReportV3({
       reportData,
-      measurement: this.measurement,
+      measurement: extra.measurement ?? this.measurement,
+      ...(extra.hostData ? { hostData: extra.hostData } : {}),
+      ...(extra.idKeyDigest ? { idKeyDigest: extra.idKeyDigest } : {}),
       chipId: SIM_CHIP_ID,
       tcb: SIM_TCB,
       policy: SIM_POLICY,

@@ -38,6 +38,9 @@ export function buildReportV3(args: {
   fw: { build: number; minor: number; major: number };
   reportId: Uint8Array;
   cpuid: [number, number, number];
+  /** HOST_DATA (32 bytes) and ID_KEY_DIGEST (48): zero unless given (stand-ins of other providers set them). */
+  hostData?: Uint8Array;
+  idKeyDigest?: Uint8Array;
 }): Uint8Array {
   if (args.reportData.length !== REPORT_DATA_SIZE || args.measurement.length !== MEASUREMENT_SIZE || args.chipId.length !== CHIP_ID_SIZE || args.reportId.length !== REPORT_ID_SIZE) {
     throw new RangeError('report field of the wrong size');
@@ -56,6 +59,8 @@ export function buildReportV3(args: {
   dv.setUint32(OFFSET.SIGNER_INFO, 0, true); // VCEK, chip key not masked
   r.set(args.reportData, OFFSET.REPORT_DATA);
   r.set(args.measurement, OFFSET.MEASUREMENT);
+  if (args.hostData) r.set(args.hostData.subarray(0, 32), OFFSET.HOST_DATA);
+  if (args.idKeyDigest) r.set(args.idKeyDigest.subarray(0, 48), OFFSET.ID_KEY_DIGEST);
   r.set(args.reportId, OFFSET.REPORT_ID);
   r.fill(0xff, OFFSET.REPORT_ID_MA, OFFSET.REPORT_ID_MA + REPORT_ID_SIZE);
   dv.setBigUint64(OFFSET.REPORTED_TCB, tcb, true);

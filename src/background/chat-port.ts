@@ -6,28 +6,13 @@
 import { buildMessages } from '../core/chat/prompt.ts';
 import { ConfidantError, toErrorData } from '../core/errors.ts';
 import type { ChatDelta, ChatRequestBody } from '../core/channel/client.ts';
-import type { GatewayProfile } from '../core/settings/settings.ts';
 import { CHAT_PORT, type ChatToBackground, type ChatToPanel } from '../messaging/chat-port.ts';
 import type { Receipt } from '../messaging/views.ts';
 import { dropSession, sendable, type Sendable } from './gate.ts';
 import { providerFor } from './providers.ts';
-import { engine } from './relay.ts';
+import { apiKeyFor } from './api-keys.ts';
 import { isTrustedSender } from './senders.ts';
 import { getSettings } from './settings-store.ts';
-
-/** The sealed secret holding a gateway's API key. */
-export const apiKeySecret = (profileId: string) => `gateway.${profileId}.apiKey`;
-/** Where version 1 kept the one gateway's key (read as a fallback after the settings migration). */
-const LEGACY_API_KEY = 'gateway.apiKey';
-
-export async function apiKeyFor(profile: GatewayProfile): Promise<string | null> {
-  try {
-    return (await engine('secret.get', { name: apiKeySecret(profile.id) })) ?? (await engine('secret.get', { name: LEGACY_API_KEY }));
-  } catch (e) {
-    if (e instanceof ConfidantError && e.code === 'E_LOCKED') throw new ConfidantError('E_LOCKED', 'Unlock the library first: the gateway API key is kept in it, encrypted.', { messageKey: 'errLockedKey' });
-    throw e;
-  }
-}
 
 /**
  * Streams one request. A key the endpoint has rotated away (E_KEY_EXPIRED before any answer

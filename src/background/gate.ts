@@ -20,6 +20,7 @@ import { accept, appraise, remember, type Appraisal } from '../core/trust/apprai
 import type { TrustState } from '../core/trust/types.ts';
 import { sha256, toHex, utf8 } from '../core/bytes.ts';
 import { EMPTY_VIEW, type AttestationView, type SoftwareView } from '../messaging/views.ts';
+import { apiKeyFor } from './api-keys.ts';
 import { showBadge } from './badge.ts';
 import { endpoints } from './endpoints.ts';
 import { providerFor } from './providers.ts';
@@ -181,6 +182,8 @@ async function doAttest(_reason: string, settings: Settings, profile: GatewayPro
       now,
       signal: AbortSignal.timeout(ATTEST_TIMEOUT_MS),
       endpoints: await endpoints(),
+      // Privatemode asks for the key to attest; a locked library just means attesting without it.
+      apiKey: profile.provider === 'privatemode' ? await apiKeyFor(profile).catch(() => null) : null,
     });
   } catch (e) {
     return failed(e);

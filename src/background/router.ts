@@ -9,7 +9,7 @@ import { isPanelEngineType } from '../messaging/engine-api.ts';
 import { isEnvelopeFor } from '../messaging/envelope.ts';
 import type { BackgroundApi, TabInfo } from '../messaging/panel-api.ts';
 import { type Reply, toReply } from '../messaging/reply.ts';
-import { apiKeySecret } from './chat-port.ts';
+import { apiKeySecret } from './api-keys.ts';
 import { acceptSoftware, attest, getView, transcript } from './gate.ts';
 import { highlightInTab } from './highlight.ts';
 import { readPage, unreadableReason } from './page.ts';

@@ -14,7 +14,7 @@ export const CONTEXTS = ['background', 'offscreen', 'worker', 'sidepanel', 'cont
 const SRC_AREAS = [...CONTEXTS, 'core', 'messaging'] as const;
 
 /** Pure packages core may use: Web Crypto helpers and parsers that run anywhere. */
-export const CORE_PACKAGES = [/^@peculiar\//, /^@hpke\//, /^@noble\//, /^reflect-metadata$/, /^@xmldom\/xmldom$/, /^@freedomofpress\/sigstore-browser$/, /^hash-wasm$/, /^ehbp$/];
+export const CORE_PACKAGES = [/^@peculiar\//, /^@hpke\//, /^@noble\//, /^reflect-metadata$/, /^@xmldom\/xmldom$/, /^@freedomofpress\/sigstore-browser$/, /^hash-wasm$/, /^ehbp$/, /^@bufbuild\/protobuf\/wire$/];
 const WORKER_ONLY = [/^sqlite-vec-wasm-demo$/, /^@xenova\/transformers/, /^onnxruntime-/];
 const SIDEPANEL_ONLY = [/^preact(\/|$)/, /^@preact\//];
 const URL_IMPORT = /\?(worker&url|script(&\w+)?|url)$/;

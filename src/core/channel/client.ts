@@ -12,9 +12,11 @@ import type { Check } from '../attest/types.ts';
 import { bytesEqual, fromUtf8, randomBytes, toBase64Url, toHex } from '../bytes.ts';
 import { FrameOpener, type OpenedFrame } from './frames.ts';
 import { sealRequest, type ChatRequestBody } from './request.ts';
+import type { ChatDelta, ChatUsage } from './openai.ts';
 import { FRAME_DATA, FRAME_END, REQUEST_CONTENT_TYPE, STREAM_CONTENT_TYPE } from './suite.ts';
 
 export type { ChatMessage, ChatRequestBody } from './request.ts';
+export type { ChatDelta, ChatUsage } from './openai.ts';
 
 /** The part of verifyEvidence's verdict the channel relies on. */
 export interface VerdictLike {
@@ -133,20 +135,6 @@ export async function attestGateway<V extends VerdictLike>(args: {
   const verdict = await args.verify(bundle, nonce);
   const channel = await channelFromVerdict(verdict, bundle, { gatewayUrl: args.gatewayUrl, nonce });
   return { channel, verdict, bundle };
-}
-
-export interface ChatUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
-}
-
-/** One streamed piece of the answer. `reasoning` is vLLM's `reasoning_content`; the last delta carries `finishReason`. */
-export interface ChatDelta {
-  reasoning?: string;
-  content?: string;
-  finishReason?: string | null;
-  usage?: ChatUsage;
 }
 
 export interface SealedChatOptions extends FetchOptions {

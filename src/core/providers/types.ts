@@ -55,6 +55,8 @@ export interface AttestContext {
   now: Date;
   signal?: AbortSignal;
   endpoints: Endpoints;
+  /** The profile's API key, when the library is unlocked: some endpoints ask for it to attest (Privatemode). */
+  apiKey?: string | null;
 }
 
 /** What a session is sealed to, kept in receipts. */

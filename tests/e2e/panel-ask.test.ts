@@ -100,9 +100,15 @@ describe('the panel with a gateway', () => {
     await panel.getByRole('radio', { name: /Without a passphrase/ }).check();
     await panel.getByRole('button', { name: 'Create my library' }).click();
     // The model is already on this device, so the model step is skipped.
-    await expect.poll(() => panel.getByRole('heading', { name: 'Connect your gateway' }).count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => panel.getByRole('heading', { name: 'Connect a confidential AI endpoint' }).count(), { timeout: 30_000 }).toBe(1);
     await expect(ask(panel, 'library.state')).resolves.toMatchObject({ initialized: true, protection: 'device' });
 
+    // The hosted services come first; choosing one fills in its address.
+    await expect(panel.getByRole('radio', { name: /^Privatemode/ }).isChecked()).resolves.toBe(true);
+    await expect(panel.getByLabel('Gateway address').inputValue()).resolves.toBe('https://api.privatemode.ai');
+    await panel.getByRole('radio', { name: /^Tinfoil/ }).check();
+    await expect(panel.getByLabel('Gateway address').inputValue()).resolves.toBe('https://inference.tinfoil.sh');
+    await panel.getByRole('radio', { name: /^Confidant gateway/ }).check();
     await panel.getByLabel('Gateway address').fill(stack.gateway.url);
     await panel.getByLabel('API key').fill(API_KEY);
     await panel.getByRole('button', { name: 'Connect and verify' }).click();

@@ -84,7 +84,7 @@ describe('the side panel without a gateway', () => {
     await snap('onboarding-model');
 
     await panel.getByRole('button', { name: 'Not now' }).click();
-    await expect.poll(() => panel.getByRole('heading', { name: 'Connect your gateway' }).count()).toBe(1);
+    await expect.poll(() => panel.getByRole('heading', { name: 'Connect a confidential AI endpoint' }).count()).toBe(1);
     await snap('onboarding-gateway');
     await panel.getByRole('button', { name: 'Skip for now' }).click();
     await panel.getByRole('button', { name: 'Start asking' }).click();

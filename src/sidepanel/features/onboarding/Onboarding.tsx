@@ -11,6 +11,8 @@ import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
 import { countChecks, STATE_KEY, STATE_MEANING_KEY, toneOf } from '../../lib/attest.ts';
 import { MIN_PASSPHRASE, parseGatewayUrl, passphraseProblem } from '../../lib/input.ts';
+import { PROVIDER_DEFAULTS, type ProviderKind } from '../../../core/settings/settings.ts';
+import { PROVIDER_KEY } from '../../lib/providers.ts';
 import type { AttestationModel } from '../../models/attestation.ts';
 import type { EngineModel } from '../../models/engine.ts';
 import type { LibraryModel } from '../../models/library.ts';
@@ -185,8 +187,12 @@ function ModelStep({ onboarding, library }: OnboardingProps) {
   );
 }
 
+/** The first run offers the three kinds of endpoint, the hosted ones first. */
+const OB_PROVIDERS: ProviderKind[] = ['privatemode', 'tinfoil', 'confidant'];
+
 function GatewayStep({ onboarding, settings, attestation, library, nav }: OnboardingProps) {
-  const [address, setAddress] = useState(settings.active.value?.url ?? '');
+  const [provider, setProvider] = useState<ProviderKind>(settings.active.value?.provider ?? 'privatemode');
+  const [address, setAddress] = useState(settings.active.value?.url ?? PROVIDER_DEFAULTS[provider].url ?? '');
   const [apiKey, setApiKey] = useState('');
   const [tried, setTried] = useState(false);
   const [connected, setConnected] = useState(false);
@@ -206,13 +212,38 @@ function GatewayStep({ onboarding, settings, attestation, library, nav }: Onboar
           setTried(true);
           if (!parsed.ok || busy) return;
           // The host permission request is the first thing this click does (a user gesture).
-          if (await settings.connectGateway(address, library.unlocked.value ? apiKey : null)) {
+          if (await settings.connectGateway(address, library.unlocked.value ? apiKey : null, { provider })) {
             setConnected(true);
             setApiKey('');
           }
         }}
       >
+        <fieldset class="choice-group" disabled={connected}>
+          <legend>
+            <h3>{t('obProviderTitle')}</h3>
+          </legend>
+          {OB_PROVIDERS.map((k) => (
+            <label key={k} class={provider === k ? 'choice on' : 'choice'}>
+              <input
+                type="radio"
+                name="ob-provider"
+                value={k}
+                checked={provider === k}
+                onChange={() => {
+                  setProvider(k);
+                  setAddress(PROVIDER_DEFAULTS[k].url ?? '');
+                  setTried(false);
+                }}
+              />
+              <span>
+                <strong>{t(PROVIDER_KEY[k])}</strong>
+                <span class="choice-text">{t(`providerHint_${k}`)}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
         <GatewayFields idPrefix="ob-gw" address={address} onAddress={setAddress} parsed={parsed} tried={tried} apiKey={apiKey} onApiKey={setApiKey} />
+        {provider !== 'confidant' && !apiKey.trim() && !connected && <p class="hint">{t('obProviderKeyHint', [t(PROVIDER_KEY[provider])])}</p>}
         {err && <ErrorNotice error={err} />}
         {connected && (
           <div class={`state-banner tone-${toneOf(state)}`} role="status" aria-live="polite" data-testid="ob-attest">

@@ -4,6 +4,7 @@
  * for a gateway on this machine, development trust. Several can be kept; one is active.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { PROVIDER_KEY } from '../../lib/providers.ts';
 import { PROVIDER_DEFAULTS, PROVIDER_KINDS, type GatewayProfile, type ProviderKind, type TrustSource } from '../../../core/settings/settings.ts';
 import { REPO_RE, SHA256_RE, MEASUREMENT_RE } from '../../../core/settings/input.ts';
 import { Icon } from '../../components/Icon.tsx';
@@ -17,7 +18,6 @@ import type { LibraryModel } from '../../models/library.ts';
 import type { SettingsModel } from '../../models/settings.ts';
 import { CheckField, Field, SettingsForm } from './SettingsForm.tsx';
 
-export const PROVIDER_KEY: Record<ProviderKind, string> = { confidant: 'providerConfidant', privatemode: 'providerPrivatemode', tinfoil: 'providerTinfoil' };
 
 export interface GatewaysSectionProps {
   settings: SettingsModel;
@@ -191,9 +191,12 @@ function AddGateway({ settings, library, busy, status, run }: GatewaysSectionPro
   const [address, setAddress] = useState('');
   const [apiKey, setApiKey] = useState('');
   const [development, setDevelopment] = useState(false);
+  const [manifestUrl, setManifestUrl] = useState(PROVIDER_DEFAULTS.privatemode.manifestUrl!);
   const [tried, setTried] = useState(false);
   const parsed = parseGatewayUrl(address);
   const loopback = parsed.ok && parsed.loopback;
+  // The manifest address follows the same rule as the API's: https, or http on this machine.
+  const manifest = parseGatewayUrl(manifestUrl);
   return (
     <SettingsForm
       id="addGateway"
@@ -204,10 +207,18 @@ function AddGateway({ settings, library, busy, status, run }: GatewaysSectionPro
       saveLabel={t('gatewayAdd')}
       onSubmit={() => {
         setTried(true);
-        if (!parsed.ok) return;
+        if (!parsed.ok || (provider === 'privatemode' && !manifest.ok)) return;
         // The permission request must come first, straight from this click (in addGateway).
         run('addGateway', () =>
-          settings.addGateway({ provider, url: address, apiKey: library.unlocked.value ? apiKey : null, development: development && parsed.loopback }).then((ok) => {
+          settings
+            .addGateway({
+              provider,
+              url: address,
+              apiKey: library.unlocked.value ? apiKey : null,
+              development: development && parsed.loopback,
+              ...(provider === 'privatemode' && manifest.ok ? { manifestUrl: manifest.url } : {}),
+            })
+            .then((ok) => {
             if (ok) {
               setAddress('');
               setApiKey('');
@@ -237,6 +248,11 @@ function AddGateway({ settings, library, busy, status, run }: GatewaysSectionPro
         </select>
       </Field>
       <GatewayFields idPrefix="add" address={address} onAddress={setAddress} parsed={parsed} tried={tried} apiKey={apiKey} onApiKey={setApiKey} unlocked={library.unlocked.value} />
+      {provider === 'privatemode' && (
+        <Field id="add-manifest" label={t('manifestUrlLabel')} hint={tried && !manifest.ok ? null : t('manifestUrlHint')} error={tried && !manifest.ok ? t(manifest.errorKey) : null}>
+          <input id="add-manifest" type="url" inputMode="url" autocomplete="off" spellcheck={false} value={manifestUrl} onInput={(e) => setManifestUrl(e.currentTarget.value)} aria-describedby="add-manifest-hint" />
+        </Field>
+      )}
       {loopback && <CheckField id="add-dev" label={t('trustDev')} hint={t('trustDevExplain')} checked={development} onChange={setDevelopment} warn={development} />}
       {settings.permissionTimedOut.value && (
         <p class="hint warn" role="status">

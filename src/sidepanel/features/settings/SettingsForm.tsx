@@ -40,7 +40,7 @@ export function SettingsForm({ id, title, explain, busy, onSubmit, status, saveL
         {status}
         <div class="row-actions">
           {extraActions}
-          <button type="submit" class="btn btn-primary" aria-disabled={busy ? 'true' : undefined} aria-label={t('saveSection', [title])} data-testid={`save-${id}`}>
+          <button type="submit" class="btn btn-primary" aria-disabled={busy ? 'true' : undefined} aria-label={saveLabel ? undefined : t('saveSection', [title])} data-testid={`save-${id}`}>
             {busy && <Spinner />} {saveLabel ?? t('save')}
           </button>
         </div>

@@ -12,6 +12,7 @@ const MODULES: Record<string, string> = {
   'attest-gpu': './attest-gpu.ts',
   channel: './channel.ts',
   library: './library.ts',
+  kdf: './kdf.ts',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -27,6 +27,10 @@ describe('manifest', () => {
     expect(manifest.commands._execute_action.suggested_key.default).toBeTruthy();
   });
 
+  it('names every message as Chrome requires ([A-Za-z0-9_@]), or the whole extension fails to load', () => {
+    expect(Object.keys(messages).filter((k) => !/^[A-Za-z0-9_@]+$/.test(k))).toEqual([]);
+  });
+
   it('has every referenced icon and translated string', () => {
     for (const p of Object.values(manifest.icons) as string[]) expect(existsSync(join(ROOT, 'public', p))).toBe(true);
     const keys = [...JSON.stringify(manifest).matchAll(/__MSG_(\w+)__/g)].map((m) => m[1]!);

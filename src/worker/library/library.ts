@@ -1,6 +1,6 @@
 import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
 import { fromBase64Lenient, toBase64 } from '../../core/bytes.ts';
-import { createKeyRecord, generateDeviceKey, needsPassphrase, parseKeyRecord, rewrapKeyRecord, unwrapDataKey, type KeyRecord, type KeySource } from '../../core/crypto/keys.ts';
+import { createKeyRecord, generateDeviceKey, needsKdfUpgrade, needsPassphrase, parseKeyRecord, rewrapKeyRecord, unwrapDataKey, type KeyRecord, type KeySource } from '../../core/crypto/keys.ts';
 import { openField, openFieldText, openSegment, sealField, sealSegment } from '../../core/crypto/seal.ts';
 import { ConfidantError } from '../../core/errors.ts';
 import { dropNearDuplicates, fuseRrf, queryTerms } from '../../core/library/fuse.ts';
@@ -150,7 +150,18 @@ export class Library {
       if (this.dataKey) return;
       const rec = this.keyRecord();
       if (!rec) throw new ConfidantError('E_LOCKED', 'The library has not been set up yet.');
-      const key = await unwrapDataKey(rec, await this.unlockSource(rec, passphrase));
+      const source = await this.unlockSource(rec, passphrase);
+      const key = await unwrapDataKey(rec, source);
+      // A passphrase record from before Argon2id is re-wrapped under it now (same data key, so no
+      // data changes); if that fails, the old record stays and still opens.
+      if (needsKdfUpgrade(rec) && 'passphrase' in source) {
+        try {
+          const upgraded = await rewrapKeyRecord(rec, source, { passphrase: source.passphrase });
+          this.deps.db.exec('UPDATE keyring SET record = ? WHERE id = 1', { bind: [JSON.stringify(upgraded)] });
+        } catch (e) {
+          console.warn('Confidant: could not upgrade the passphrase record to Argon2id:', (e as Error).message);
+        }
+      }
       const rows = this.listedRows();
       this.dataKey = key;
       try {

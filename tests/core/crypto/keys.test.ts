@@ -7,6 +7,7 @@ import {
   keyCheckValue,
   parseKeyRecord,
   needsPassphrase,
+  needsKdfUpgrade,
   PBKDF2_MIN_ITERATIONS,
   type KeyRecord,
 } from '../../../src/core/crypto/keys.ts';
@@ -32,7 +33,7 @@ function flipByte(record: KeyRecord, field: 'wrappedKey' | 'keyCheck', i: number
   return r;
 }
 
-// PBKDF2 at 600,000 iterations costs ~0.1-0.2 s a derivation here, so one record is shared.
+// Argon2id (64 MiB, 3 passes) costs ~0.3-0.9 s a derivation here, so one record is shared.
 let record: KeyRecord;
 let sealed: Uint8Array;
 
@@ -46,7 +47,7 @@ describe('passphrase records', () => {
   it('are JSON with the KDF parameters needed to unlock them', () => {
     const back = clone(record);
     expect(back).toEqual(record);
-    expect(back.kdf).toMatchObject({ name: 'PBKDF2', hash: 'SHA-256', iterations: PBKDF2_MIN_ITERATIONS });
+    expect(back.kdf).toMatchObject({ name: 'Argon2id', memoryKiB: 65536, passes: 3, lanes: 1 });
     expect(fromBase64Lenient((back.kdf as { salt: string }).salt)).toHaveLength(16);
     expect(back.wrap.name).toBe('AES-GCM');
     expect(needsPassphrase(back)).toBe(true);
@@ -86,7 +87,7 @@ describe('passphrase records', () => {
 
   it('do not open when a header field was changed (bound as additional data)', async () => {
     const moreIterations = clone(record);
-    (moreIterations.kdf as { iterations: number }).iterations += 1;
+    (moreIterations.kdf as { passes: number }).passes += 1;
     // A changed KDF derives another KEK: indistinguishable from a wrong passphrase, and no weaker.
     await rejectsWithCode(unwrapDataKey(moreIterations, { passphrase: 'correct horse battery staple' }), 'E_WRONG_PASSPHRASE');
     await rejectsWithCode(unwrapDataKey(flipByte(record, 'keyCheck', 0), { passphrase: 'correct horse battery staple' }), 'E_WRONG_PASSPHRASE');
@@ -161,8 +162,9 @@ describe('parseKeyRecord', () => {
   it.each([
     ['another version', (r: Record<string, unknown>) => (r.version = 2), 'record.version'],
     ['another format', (r: Record<string, unknown>) => (r.format = 'x'), 'record.format'],
-    ['too few iterations', (r: Record<string, unknown>) => ((r.kdf as Record<string, unknown>).iterations = 1000), 'record.kdf.iterations'],
-    ['absurd iterations', (r: Record<string, unknown>) => ((r.kdf as Record<string, unknown>).iterations = 1e9), 'record.kdf.iterations'],
+    ['too few PBKDF2 iterations', (r: Record<string, unknown>) => (r.kdf = { name: 'PBKDF2', hash: 'SHA-256', iterations: 1000, salt: (r.kdf as { salt: string }).salt }), 'record.kdf.iterations'],
+    ['absurd PBKDF2 iterations', (r: Record<string, unknown>) => (r.kdf = { name: 'PBKDF2', hash: 'SHA-256', iterations: 1e9, salt: (r.kdf as { salt: string }).salt }), 'record.kdf.iterations'],
+    ['too few Argon2id passes', (r: Record<string, unknown>) => ((r.kdf as Record<string, unknown>).passes = 0), 'record.kdf.passes'],
     ['an unknown KDF', (r: Record<string, unknown>) => ((r.kdf as Record<string, unknown>).name = 'scrypt'), 'record.kdf.name'],
     ['a short salt', (r: Record<string, unknown>) => ((r.kdf as Record<string, unknown>).salt = 'AAAA'), 'record.kdf.salt'],
     ['padded base64', (r: Record<string, unknown>) => (r.keyCheck = `${r.keyCheck as string}=`), 'record.keyCheck'],
@@ -177,5 +179,33 @@ describe('parseKeyRecord', () => {
   it('rejects what is not an object', () => {
     expect(() => parseKeyRecord('{}')).toThrow(expect.objectContaining({ code: 'E_PARSE' }));
     expect(() => parseKeyRecord(null)).toThrow(expect.objectContaining({ code: 'E_PARSE' }));
+  });
+});
+
+describe('Argon2id and the PBKDF2 records made before it', () => {
+  it('a PBKDF2 record still opens, is marked for upgrade, and re-wraps to Argon2id around the same data key', async () => {
+    const { record: old, dataKey } = await createKeyRecord({ passphrase: 'an older passphrase', iterations: PBKDF2_MIN_ITERATIONS });
+    expect(old.kdf.name).toBe('PBKDF2');
+    expect(needsKdfUpgrade(old)).toBe(true);
+    const note = await sealField(dataKey, REF, 'kept across the upgrade');
+    const upgraded = await rewrapKeyRecord(old, { passphrase: 'an older passphrase' }, { passphrase: 'an older passphrase' });
+    expect(upgraded.kdf.name).toBe('Argon2id');
+    expect(needsKdfUpgrade(upgraded)).toBe(false);
+    expect(upgraded.keyCheck).toBe(old.keyCheck);
+    const key = await unwrapDataKey(upgraded, { passphrase: 'an older passphrase' });
+    expect(await openFieldText(key, REF, note)).toBe('kept across the upgrade');
+    await rejectsWithCode(unwrapDataKey(upgraded, { passphrase: 'a wrong one' }), 'E_WRONG_PASSPHRASE');
+  });
+
+  it('refuses a record whose Argon2id parameters were changed, or that asks for absurd memory', async () => {
+    const cheaper = clone(record);
+    (cheaper.kdf as { passes: number }).passes = 1;
+    await rejectsWithCode(unwrapDataKey(cheaper, { passphrase: 'correct horse battery staple' }), 'E_WRONG_PASSPHRASE');
+    const greedy = clone(record) as unknown as { kdf: Record<string, unknown> };
+    greedy.kdf.memoryKiB = 8 * 1024 * 1024;
+    expect(() => parseKeyRecord(greedy)).toThrow(/record\.kdf\.memoryKiB: got 8388608, want an integer from 19456 to 262144/);
+    const weak = clone(record) as unknown as { kdf: Record<string, unknown> };
+    weak.kdf.memoryKiB = 1024;
+    expect(() => parseKeyRecord(weak)).toThrow(/record\.kdf\.memoryKiB/);
   });
 });

@@ -167,6 +167,7 @@ export function AskView({ chat, library, attestation, settings, nav }: AskViewPr
             <MessageView
               key={m.id}
               message={m}
+              question={m.role === 'assistant' ? [...messages.slice(0, i)].reverse().find((x) => x.role === 'user')?.content ?? '' : ''}
               canRegenerate={i === messages.length - 1 && chat.canRegenerate.value}
               onRegenerate={() => chat.regenerate()}
               onCite={(n) => chat.openCitation(m, n)}

@@ -1,5 +1,5 @@
 /** One turn: the question, or the answer with its reasoning folded away, citations, sources and receipt. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { Markdown } from '../../components/Markdown.tsx';
@@ -14,6 +14,8 @@ import { Sources } from './Sources.tsx';
 
 export interface MessageViewProps {
   message: ChatMessage;
+  /** The question this answers (what was sent with the passages), to flag links that carry it. */
+  question?: string;
   /** The last answer may be regenerated. */
   canRegenerate: boolean;
   onRegenerate: () => void;
@@ -30,7 +32,7 @@ const OUTCOME_KEY: Record<CiteOutcome, string> = {
   failed: 'citeFailed',
 };
 
-export function MessageView({ message, canRegenerate, onRegenerate, onCite, onCopy, errorActions }: MessageViewProps) {
+export function MessageView({ message, question = '', canRegenerate, onRegenerate, onCite, onCopy, errorActions }: MessageViewProps) {
   const [expanded, setExpanded] = useState<number | null>(null);
   const [announce, setAnnounce] = useState('');
   const [copied, setCopied] = useState(false);
@@ -40,6 +42,9 @@ export function MessageView({ message, canRegenerate, onRegenerate, onCite, onCo
     if (wasStreaming.current && message.status === 'done') setAnnounce(t('answerReady'));
     wasStreaming.current = message.status === 'streaming';
   }, [message.status]);
+
+  // What was sent with this answer's question: links in the answer carrying it are flagged.
+  const sentTexts = useMemo(() => [question, ...message.passages.map((p) => p.text)], [question, message.passages]);
 
   if (message.role === 'user') {
     return (
@@ -74,12 +79,12 @@ export function MessageView({ message, canRegenerate, onRegenerate, onCite, onCo
             {streaming && !answer ? <Spinner /> : <Icon name="sparkle" />} {t('reasoning')}
           </summary>
           <div class="reasoning-body">
-            <Markdown text={reasoning} />
+            <Markdown text={reasoning} sent={sentTexts} />
           </div>
         </details>
       )}
       {answer ? (
-        <Markdown text={answer} citations={count} onCite={(n) => void cite(n)} citeLabel={(n) => t('citeLabelTitled', [String(n), message.passages[n - 1]?.title ?? ''])} />
+        <Markdown text={answer} citations={count} onCite={(n) => void cite(n)} citeLabel={(n) => t('citeLabelTitled', [String(n), message.passages[n - 1]?.title ?? ''])} sent={sentTexts} />
       ) : streaming ? (
         <p class="muted status-text">
           <Spinner /> {t(message.statusText ?? 'phaseSending')}

@@ -13,6 +13,7 @@ const MODULES: Record<string, string> = {
   channel: './channel.ts',
   library: './library.ts',
   kdf: './kdf.ts',
+  'gateway-load': './gateway-load.ts',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   allowOrigins?: string[];
   /** Concurrent evidence collections. */
   maxAttestations?: number;
+  /** How many attestations may wait for a slot; more get 429 with Retry-After (default 16). */
+  maxAttestationQueue?: number;
   /** Bundle version: 2 (default), or 1 to test clients during the transition. */
   bundleVersion?: BindingVersion;
   log?: (line: string) => void;
@@ -49,12 +51,22 @@ export function apiKeyMatches(expected: string | null, given: string | null): bo
   return timingSafeEqual(digest(expected), digest(given));
 }
 
+/** Too many attestations are already waiting: the caller answers 429 with Retry-After. */
+export class Busy extends Error {}
+
+/** At most `max` at once and at most `maxWaiting` queued; beyond that, Busy (no unbounded queue). */
 class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly maxWaiting: number,
+  ) {}
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    if (this.active >= this.max) {
+      if (this.waiting.length >= this.maxWaiting) throw new Busy();
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
     this.active++;
     try {
       return await fn();
@@ -78,7 +90,7 @@ function validBody(r: unknown): r is ChatRequestBody {
 
 export function createGateway(opts: GatewayOptions): Server {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const attestations = new Semaphore(opts.maxAttestations ?? 2);
+  const attestations = new Semaphore(opts.maxAttestations ?? 2, opts.maxAttestationQueue ?? 16);
   const inflight = new Set<AbortController>();
 
   function cors(req: IncomingMessage, res: ServerResponse): void {
@@ -133,6 +145,10 @@ export function createGateway(opts: GatewayOptions): Server {
       res.end(JSON.stringify(bundle));
       return 200;
     } catch (e) {
+      if (e instanceof Busy) {
+        plainError(res, 429, 'E_RATE_LIMITED', 'Too many attestations at once; try again shortly.', { 'retry-after': '2' });
+        return 429;
+      }
       log(`attestation failed: ${(e as Error).message}`);
       plainError(res, 503, 'E_INTERNAL', 'Evidence could not be collected.');
       return 503;
@@ -172,16 +188,6 @@ export function createGateway(opts: GatewayOptions): Server {
       plainError(res, 400, err.code, err.message);
       return 400;
     }
-    const seen = opts.keys.remember(found.key, toHex(opened.requestId));
-    if (seen === 'replay') {
-      plainError(res, 400, 'E_CHANNEL', 'This sealed request was already received (replay).');
-      return 400;
-    }
-    if (seen === 'full') {
-      plainError(res, 410, 'E_KEY_EXPIRED', 'The channel key has served its quota of requests; attest again.');
-      return 410;
-    }
-
     // From here on every answer is sealed to this request.
     const sealer = new FrameSealer(opened.streamKeys);
     const sealedError = async (status: number, code: ErrorCode, message: string, retryAfter?: number): Promise<number> => {
@@ -192,7 +198,18 @@ export function createGateway(opts: GatewayOptions): Server {
       res.end(frame);
       return status;
     };
+    // The key is checked before anything is recorded: a client without it cannot fill the replay
+    // memory, retire the key early for everyone, or learn whether a request was seen.
     if (!apiKeyMatches(opts.apiKey, opened.plaintext.apiKey)) return sealedError(401, 'E_UNAUTHORIZED', 'The API key is not valid for this gateway.');
+    const seen = opts.keys.remember(found.key, toHex(opened.requestId));
+    if (seen === 'replay') {
+      plainError(res, 400, 'E_CHANNEL', 'This sealed request was already received (replay).');
+      return 400;
+    }
+    if (seen === 'full') {
+      plainError(res, 410, 'E_KEY_EXPIRED', 'The channel key has served its quota of requests; attest again.');
+      return 410;
+    }
     const request = opened.plaintext.request;
     if (!validBody(request)) return sealedError(400, 'E_BAD_REQUEST', 'The chat request is malformed.');
 
@@ -233,7 +250,8 @@ export function createGateway(opts: GatewayOptions): Server {
             break;
           }
         }
-        if (!sealer.closed && !ac.signal.aborted) await write(await sealer.sealJson(FRAME_END, { finish_reason: null }));
+        // An upstream that ends without its final event did not finish: say so, sealed, never END.
+        if (!sealer.closed && !ac.signal.aborted) await write(await sealer.sealJson(FRAME_ERROR, { code: 'E_UPSTREAM', message: 'The language model stopped before the end of its answer.' }));
       } catch {
         if (!ac.signal.aborted && !sealer.closed) await write(await sealer.sealJson(FRAME_ERROR, { code: 'E_UPSTREAM', message: 'The language model failed mid-answer.' }));
       }

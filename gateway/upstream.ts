@@ -77,8 +77,12 @@ export class OpenAiUpstream implements Upstream {
   private async *events(body: ReadableStream<Uint8Array>): AsyncGenerator<UpstreamEvent> {
     let finish: string | null | undefined;
     let usage: Record<string, number> | undefined;
+    let complete = false;
     for await (const data of sseData(body)) {
-      if (data.trim() === '[DONE]') break;
+      if (data.trim() === '[DONE]') {
+        complete = true;
+        break;
+      }
       let chunk: { choices?: { delta?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown }; finish_reason?: unknown }[]; usage?: unknown; error?: unknown };
       try {
         chunk = JSON.parse(data);
@@ -97,6 +101,9 @@ export class OpenAiUpstream implements Upstream {
       if (typeof choice.finish_reason === 'string') finish = choice.finish_reason;
       if (ev.reasoning !== undefined || ev.content !== undefined) yield ev;
     }
+    // A stream that stops before [DONE] is a failure (a crash, a cut connection), never a complete
+    // answer: the gateway then ends the client's stream with a sealed ERROR frame, not END.
+    if (!complete) throw new UpstreamError(502, 'The language model server stopped before the end of its answer.');
     const last: UpstreamEvent = { finishReason: finish ?? null };
     if (usage) last.usage = usage;
     yield last;

@@ -6,6 +6,7 @@
  * Markers in the last user message steer it:
  *   [[status:401]] [[status:429]] (Retry-After: 7) [[status:500]]  answer with that status
  *   [[midstream-fail]]   drop the connection after a few chunks
+ *   [[no-done]]          end the stream cleanly after the finish chunk but without [DONE]
  *   [[tokens:N]]         stream N content tokens (for the benchmark)
  *   [[delay:MS]]         wait MS between chunks
  *   [[echo]]             answer with the question itself (after "Question: "), sources or not
@@ -111,7 +112,8 @@ const server = createServer(async (req, res) => {
   }
   await send(chunk(id, {}, 'stop'));
   res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', model: MODEL, choices: [], usage: { prompt_tokens: 10, completion_tokens: n, total_tokens: 10 + n } })}\n\n`);
-  res.end('data: [DONE]\n\n');
+  if (user.includes('[[no-done]]')) res.end();
+  else res.end('data: [DONE]\n\n');
 });
 
 server.listen(Number(values.port), '127.0.0.1', () => {

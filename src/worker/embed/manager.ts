@@ -69,6 +69,11 @@ export class ModelManager {
    */
   async load(config: ModelConfig): Promise<{ state: ModelState; changed: boolean }> {
     const spec = specOf(config.modelId);
+    // The store build downloads from the hub only, and only models with published hashes: another
+    // host or a generated test model (no hashes) is for the test build (review finding 11).
+    if (!__TEST_BUILD__ && (config.remoteHost !== undefined || config.remotePathTemplate !== undefined || spec.id.startsWith('confidant-test/'))) {
+      throw new ConfidantError('E_BAD_REQUEST', 'This build loads embedding models only from the Hugging Face hub, pinned by hash.');
+    }
     const changed = spec.id !== this.config.modelId;
     this.config = config;
     if (!changed && this.embedder) {

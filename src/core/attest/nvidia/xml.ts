@@ -75,6 +75,7 @@ function convert(field: string, el: DomLike, parent: XElement | null, depth: num
   for (let i = 0; i < list.length; i++) {
     const a = list.item(i)!;
     if (a.namespaceURI === XMLNS_NS) {
+      if (a.value !== '') checkNamespaceUri(field, a.value);
       decls.set(a.prefix === 'xmlns' ? a.localName! : '', a.value);
       continue;
     }
@@ -116,6 +117,83 @@ function convert(field: string, el: DomLike, parent: XElement | null, depth: num
   return node;
 }
 
+/**
+ * What xmldom lets through and XML 1.0 forbids (found by the differential test against libxml2,
+ * tests/core/attest/nvidia/c14n-xmllint.test.ts): a '&' that starts no reference, a '<' inside an
+ * attribute value, markup that is not a tag, comment, CDATA section or PI, and end tags that do
+ * not close the open element (including one after the root). Checked on the raw text first.
+ */
+const MARKUP = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/([^\s>/]+)\s*>|<([^\s/>!?]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*(\/?)>/y;
+/** Character references and the five predefined entities: with no DOCTYPE, no other entity exists. */
+const REFERENCE = /&(?:#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|apos|quot);/y;
+
+/** The reference at `at` in `text` is well formed and names an XML Char; returns the index after it. */
+function checkReference(field: string, text: string, at: number, offset: number): number {
+  REFERENCE.lastIndex = at;
+  const m = REFERENCE.exec(text);
+  if (!m) throw new ParseError(field, `a '&' at offset ${offset} starts no predefined entity or character reference`);
+  if (m[0][1] === '#') {
+    const cp = m[0][2] === 'x' ? parseInt(m[0].slice(3, -1), 16) : parseInt(m[0].slice(2, -1), 10);
+    if (!(cp <= 0x10ffff) || NOT_XML_CHAR.test(String.fromCodePoint(cp))) throw new ParseError(field, `character reference ${m[0].slice(0, 16)} at offset ${offset} names no XML character`);
+  }
+  return REFERENCE.lastIndex;
+}
+
+/** The XML declaration, when there is one: version 1.0, and an encoding (if named) of UTF-8 or UTF-16. */
+function checkDeclaration(field: string, text: string): void {
+  if (!text.startsWith('<?xml')) return;
+  const decl = /^<\?xml\s+version\s*=\s*(["'])1\.0\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][\w.-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*\?>/.exec(text);
+  if (!decl) throw new ParseError(field, 'the XML declaration is malformed or not version 1.0');
+  if (decl[3] !== undefined && !/^utf-(8|16)$/i.test(decl[3])) throw new ParseError(field, `the XML declaration names encoding ${decl[3]}; want UTF-8 or UTF-16`);
+}
+
+function checkMarkup(field: string, text: string): void {
+  checkDeclaration(field, text);
+  const open: string[] = [];
+  let closedRoot = false;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i]!;
+    if (c === '&') {
+      i = checkReference(field, text, i, i);
+      continue;
+    }
+    if (c !== '<') {
+      i++;
+      continue;
+    }
+    MARKUP.lastIndex = i;
+    const m = MARKUP.exec(text);
+    if (!m) throw new ParseError(field, `malformed markup at offset ${i}`);
+    if (m[1] !== undefined) {
+      if (open.pop() !== m[1]) throw new ParseError(field, `end tag </${m[1]}> at offset ${i} closes no open element of that name`);
+      if (open.length === 0) closedRoot = true;
+    } else if (m[2] !== undefined) {
+      if (closedRoot || (open.length === 0 && m[3] === '/' && closedRoot)) throw new ParseError(field, `a second root element at offset ${i}`);
+      // A start tag's attribute values may hold entity references: check them too.
+      const tag = m[0];
+      for (let j = tag.indexOf('&'); j >= 0; j = tag.indexOf('&', j + 1)) checkReference(field, tag, j, i + j);
+      if (m[3] === '/') {
+        if (open.length === 0) closedRoot = true;
+      } else open.push(m[2]);
+    }
+    i = MARKUP.lastIndex;
+  }
+  if (open.length) throw new ParseError(field, `element <${open[open.length - 1]}> is never closed`);
+}
+
+/**
+ * Canonical XML refuses relative namespace URIs (C14N 1.0 §2, kept by 1.1), as libxml2 does: a
+ * namespace name must be an absolute RFC 3986 URI, and an authority's port, when written, digits.
+ */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
+function checkNamespaceUri(field: string, uri: string): void {
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri)?.[1];
+  const port = authority !== undefined && !authority.startsWith('[') && authority.includes(':') ? authority.slice(authority.lastIndexOf(':') + 1) : null;
+  if (!ABSOLUTE_URI.test(uri) || (port !== null && !/^\d+$/.test(port))) {
+    throw new ParseError(field, `namespace name ${JSON.stringify(uri.slice(0, 80))} is not an absolute URI (canonical XML refuses relative namespace names)`);
+  }
+}
+
 /** XML 1.0 end-of-line handling (§2.11): CRLF and lone CR become LF. */
 const normalizeXml10LineEndings = (s: string): string => s.replace(/\r\n?/g, '\n');
 
@@ -129,6 +207,7 @@ export function parseXml(field: string, text: string): XElement {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const bad = NOT_XML_CHAR.exec(body);
   if (bad) throw new ParseError(field, `character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at offset ${bad.index} is not allowed in XML 1.0`);
+  checkMarkup(field, body);
   let doc: DomLike;
   try {
     doc = new DOMParser({

@@ -85,8 +85,15 @@ function remember<K, V>(m: Map<K, V>, k: K, v: V): V {
   return v;
 }
 
-/** Forget every cached parse, key import and signature result (cold-start benchmarks, tests). */
+/**
+ * AMD's CRLs as fetched, by URL, kept until their nextUpdate: KDS rate-limits, and a CRL is valid
+ * until then. Only a CRL whose signature and dates checked is kept; it is checked again on use.
+ */
+const crlFetchCache = new Map<string, { der: Uint8Array; nextUpdate: number }>();
+
+/** Forget every cached parse, key import, signature result and fetched CRL (cold-start benchmarks, tests). */
 export function clearVerifyCaches(): void {
+  crlFetchCache.clear();
   anchorCache.clear();
   keyCache.clear();
   sigCache.clear();
@@ -431,18 +438,28 @@ async function crlChecks(
       : [pass('snp.crl', `revocation not checked: ${why}`, { got: 'not checked' })];
   let crl = given;
   let source = 'given with the evidence';
+  let fetchedDer: Uint8Array | undefined;
+  let fetchedUrl: string | undefined;
   if (!crl) {
     if (policy === 'if-given') return [pass('snp.crl', 'revocation not checked: no CRL was given (policy crl: if-given)', { got: 'not checked' })];
     const url = kdsCrlUrl(product, keyKind);
-    if (!opts.fetch) return unusable(`no network access was provided to GET ${url}`);
-    try {
-      const res = await opts.fetch(url, opts.signal ? { signal: opts.signal } : {});
-      if (!res.ok) return unusable(`GET ${url} answered HTTP ${res.status}`);
-      crl = parseCrl(new Uint8Array(await res.arrayBuffer()), 'fetched CRL');
-      source = `fetched from ${url}`;
-    } catch (e) {
-      if (isAbort(e)) throw new ConfidantError('E_ABORTED', 'CRL fetch was stopped.');
-      return unusable(`could not use the CRL from ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    const cached = crlFetchCache.get(url);
+    if (cached && cached.nextUpdate > opts.now.getTime()) {
+      crl = parseCrl(cached.der, 'cached CRL');
+      source = `fetched from ${url}, kept until its nextUpdate`;
+    } else {
+      if (!opts.fetch) return unusable(`no network access was provided to GET ${url}`);
+      try {
+        const res = await opts.fetch(url, opts.signal ? { signal: opts.signal } : {});
+        if (!res.ok) return unusable(`GET ${url} answered HTTP ${res.status}`);
+        fetchedDer = new Uint8Array(await res.arrayBuffer());
+        crl = parseCrl(fetchedDer, 'fetched CRL');
+        source = `fetched from ${url}`;
+        fetchedUrl = url;
+      } catch (e) {
+        if (isAbort(e)) throw new ConfidantError('E_ABORTED', 'CRL fetch was stopped.');
+        return unusable(`could not use the CRL from ${url}: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
   }
   if (!chosen) return unusable(`the CRL (${source}) cannot be checked: no trusted ARK for this chain`);
@@ -454,6 +471,10 @@ async function crlChecks(
   }
   if (crl.nextUpdate && crl.nextUpdate.getTime() < now) {
     return unusable(`the CRL (${source}) is stale: nextUpdate ${iso(crl.nextUpdate)} is before ${iso(opts.now)}`);
+  }
+  if (fetchedDer && fetchedUrl && crl.nextUpdate) {
+    if (crlFetchCache.size >= 16) crlFetchCache.delete(crlFetchCache.keys().next().value!);
+    crlFetchCache.set(fetchedUrl, { der: fetchedDer, nextUpdate: crl.nextUpdate.getTime() });
   }
   const out: Check[] = [pass('snp.crl', `CRL (${source}) is signed by ARK ${commonName(chosen.certs.ark.subject)} and current (thisUpdate ${iso(crl.thisUpdate)})`)];
   const midName = keyKind === 'VLEK' ? 'ASVK' : 'ASK';

@@ -5,10 +5,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import '../../../../src/core/attest/x509.ts';
 import * as x509 from '@peculiar/x509';
-import { AMD_TRUST_ANCHORS, OFFSET, defaultSnpPolicy, verifySnp } from '../../../../src/core/attest/sevsnp/index.ts';
+import { AMD_TRUST_ANCHORS, OFFSET, clearVerifyCaches, defaultSnpPolicy, verifySnp } from '../../../../src/core/attest/sevsnp/index.ts';
 import type { SnpPolicy, SnpTrustAnchor } from '../../../../src/core/attest/sevsnp/index.ts';
 import { OID } from '../../../../src/core/attest/sevsnp/certs.ts';
 import { ConfidantError } from '../../../../src/core/errors.ts';
@@ -317,6 +317,17 @@ describe('CRL', () => {
 
     // Sends KDS requests to the local server, keeping the path, so the test sees which URL was asked for.
     const kdsFetch: typeof fetch = (input, init) => fetch(origin + new URL(String(input)).pathname, init);
+    // A fetched CRL is kept until its nextUpdate; each case here starts without it.
+    beforeEach(() => clearVerifyCaches());
+
+    it('keeps a fetched CRL until its nextUpdate: a second verification does not fetch it again', async () => {
+      status = 200;
+      requested.length = 0;
+      await run(report, leaf.der, { policy: { crl: 'fetch' }, fetch: kdsFetch });
+      const second = await run(report, leaf.der, { policy: { crl: 'fetch' }, fetch: kdsFetch });
+      expect(requested).toEqual(['/vcek/v1/Milan/crl']);
+      expect(check(second.checks, 'snp.crl').detail).toMatch(/kept until its nextUpdate/);
+    });
 
     it('fetches /vcek/v1/Milan/crl and checks it', async () => {
       status = 200;

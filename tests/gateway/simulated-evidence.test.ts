@@ -82,6 +82,8 @@ describe('simulated evidence', () => {
     expect(prod.ok).toBe(false);
     const dev = await verifyEvidence({ bundle, nonce }, { ...(pol.PRODUCTION_POLICY as object), allowSimulated: true }, { now: new Date() });
     expect(dev.checks.filter((c) => !c.passed)).toEqual([]);
+    // The GPU's revocation comes from the (dev-)signed NRAS token: OCSP good.
+    expect(dev.checks.find((c) => c.id === 'gpu0.ocsp')).toMatchObject({ passed: true, got: 'good' });
   });
 
   it('is answered by the built-in responder when no language model is configured', async () => {

@@ -318,6 +318,7 @@ export async function verifyEvidence(evidence: Evidence, policy: Policy, opts: V
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(expectedNonce ? { expectedNonce } : {}),
+        revocation: policy.snp.crl === 'require' ? 'require' : 'if-available',
       }),
     );
     checks.push(...r.checks.map((c) => ({ ...c, id: c.id.replace(/^gpu\./, `gpu${i}.`) })));

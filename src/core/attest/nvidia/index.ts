@@ -166,7 +166,7 @@ export function gpuClaims(ev: SpdmEvidence, leaf: Cert | undefined): GpuClaims {
 export async function verifyGpu(
   input: GpuEvidenceInput,
   policy: GpuPolicy = defaultGpuPolicy,
-  opts: AttestOptions & { expectedNonce?: Uint8Array },
+  opts: AttestOptions & { expectedNonce?: Uint8Array; /** `require`: no OCSP answer for the device chain is a failure. */ revocation?: 'if-available' | 'require' },
 ): Promise<GpuResult> {
   // Copy everything untrusted before the first await.
   if (typeof input !== 'object' || input === null) throw new ParseError('input', 'want {report, certChainPem}');
@@ -226,6 +226,7 @@ export async function verifyGpu(
   checks.push(...checkMeasurements(ev, byKind.driver, byKind.vbios));
 
   // NRAS.
+  let nrasOcspStatus: string | null = null;
   if (nrasIn) {
     aborted(opts.signal);
     let eat: NrasEat | null = null;
@@ -236,7 +237,10 @@ export async function verifyGpu(
       checks.push({ id: 'gpu.nras.parse', passed: false, detail: e.message, field: 'nras.token' });
     }
     if (eat) {
-      checks.push(...(await verifyNrasSignatures(eat, nrasIn.jwks, { now, intermediateSha256: policy.nras.intermediateSha256 })));
+      const signed = await verifyNrasSignatures(eat, nrasIn.jwks, { now, intermediateSha256: policy.nras.intermediateSha256 });
+      checks.push(...signed);
+      // NVIDIA's service queried OCSP for this device chain; its answer counts only from a token that verified.
+      if (signed.every((c) => c.passed)) nrasOcspStatus = ocspStatusOf(eat);
       checks.push(
         ...(await checkNrasClaims(eat, {
           now,
@@ -251,6 +255,32 @@ export async function verifyGpu(
     }
   }
 
+  checks.push(revocationCheck(nrasOcspStatus, opts.revocation ?? 'if-available'));
   checks.push(...checkAppraisal(policy, { driverRim: !!byKind.driver, vbiosRim: !!byKind.vbios, nras: !!nrasIn }, checks));
   return { checks, claims };
+}
+
+/** The device chain's OCSP status as NRAS reports it (`x-nvidia-cert-ocsp-status`), or null. */
+function ocspStatusOf(eat: NrasEat): string | null {
+  for (const d of eat.devices) {
+    const chain = d.token.payload['x-nvidia-gpu-attestation-report-cert-chain'];
+    const status = typeof chain === 'object' && chain !== null ? (chain as Record<string, unknown>)['x-nvidia-cert-ocsp-status'] : undefined;
+    if (typeof status === 'string') return status;
+  }
+  return null;
+}
+
+/**
+ * Revocation of the GPU's device certificates. The browser does not query NVIDIA's OCSP responder
+ * itself; NRAS does, and says so in its signed token. Without an NRAS answer the check passes with
+ * `got: "not checked"` (the details say "revocation not checked"), or fails under `require`.
+ */
+function revocationCheck(status: string | null, mode: 'if-available' | 'require'): Check {
+  const id = 'gpu.ocsp';
+  if (status === 'good') return { id, passed: true, detail: 'the device certificates are not revoked: NVIDIA’s attestation service reports OCSP status good in its signed token', got: 'good' };
+  if (status === 'revoked') return { id, passed: false, detail: 'NVIDIA’s attestation service reports a device certificate as revoked (OCSP)', got: 'revoked', want: 'good' };
+  const why = status === null ? 'no NVIDIA attestation service result came with this evidence, and the browser does not query OCSP itself' : `NVIDIA’s attestation service reports OCSP status ${JSON.stringify(status)}`;
+  return mode === 'require'
+    ? { id, passed: false, detail: `${why}; the policy requires a revocation check`, got: 'not checked', want: 'good' }
+    : { id, passed: true, detail: `revocation not checked: ${why}`, got: 'not checked' };
 }

@@ -115,6 +115,27 @@ describe('verifyGpu with RIMs (default policy: RIMs required)', () => {
   });
 });
 
+describe('GPU revocation (gpu.ocsp)', () => {
+  it('without an NRAS answer: "revocation not checked", a failure when the policy requires revocation', async () => {
+    const v = vectors[0]!;
+    const soft = await verifyGpu({ report: v.report, certChainPem: v.certChainPem }, noAppraisal, { now: RIM_TIME, expectedNonce: hex(v.nonce) });
+    expect(get(soft.checks, 'gpu.ocsp')).toMatchObject({ passed: true, got: 'not checked' });
+    expect(get(soft.checks, 'gpu.ocsp').detail).toMatch(/^revocation not checked/);
+    const hard = await verifyGpu({ report: v.report, certChainPem: v.certChainPem }, noAppraisal, { now: RIM_TIME, expectedNonce: hex(v.nonce), revocation: 'require' });
+    expect(failed(hard.checks)).toEqual(['gpu.ocsp']);
+  });
+
+  it('an NRAS token whose signature does not verify says nothing about revocation', async () => {
+    const v = byName('nvtrust-sample');
+    const { checks } = await verifyGpu(
+      { report: v.report, certChainPem: v.certChainPem, nras: { token: nvtrustNras.token(), jwks: OTHER_JWKS } },
+      { ...defaultGpuPolicy, measurements: 'nras' },
+      { now: new Date(nvtrustNras.iat * 1000), expectedNonce: hex(v.nonce) },
+    );
+    expect(get(checks, 'gpu.ocsp')).toMatchObject({ got: 'not checked' });
+  });
+});
+
 describe('verifyGpu with NRAS', () => {
   it('nvtrust-sample with its NRAS result: the signing key is unknown, everything else checks out', async () => {
     const v = byName('nvtrust-sample');

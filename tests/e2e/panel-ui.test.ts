@@ -78,7 +78,7 @@ describe('the side panel without a gateway', () => {
 
     await panel.getByLabel('Repeat the passphrase').fill(PASS);
     await panel.getByRole('button', { name: 'Create my library' }).click();
-    await expect.poll(() => panel.getByText('Step 2 of 3').count()).toBeGreaterThan(0);
+    await expect.poll(() => panel.getByText('Step 2 of 3').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await expect(ask(panel, 'library.state')).resolves.toMatchObject({ initialized: true, unlocked: true, protection: 'passphrase' });
     await expect(panel.getByRole('button', { name: 'Download the embedding model (once, ~23 MB)' }).count()).resolves.toBe(1);
     await snap('onboarding-model');

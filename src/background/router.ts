@@ -59,9 +59,8 @@ const handlers: Handlers = {
   },
   'page.index': async ({ tabId, selection }) => {
     const doc = await readPage(await pickTab(tabId), { selectionOnly: selection === true });
-    const { docId, chunks } = await engine('library.indexPage', { doc });
-    const model = await engine('model.state', {});
-    return { docId, title: doc.title, url: doc.url ?? '', chars: doc.text.length, mode: model.state === 'ready' ? 'vectors' : 'keywords', chunks, totalChunks: chunks };
+    const { docId, chunks, embedded } = await engine('library.indexPage', { doc });
+    return { docId, title: doc.title, url: doc.url ?? '', chars: doc.text.length, mode: embedded ? 'vectors' : 'keywords', chunks, totalChunks: chunks };
   },
   'page.save': async ({ tabId, selection }) => {
     const doc = await readPage(await pickTab(tabId), { selectionOnly: selection === true });

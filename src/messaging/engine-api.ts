@@ -4,7 +4,7 @@
  * offscreen document, which posts them to the worker. One map, typed end to end.
  */
 import type { ConversationRecord, ConversationSummary } from './views.ts';
-import type { DocSummary, LibraryState, NewDocument, Passage, Progress, SearchScope, StorageUsage } from './library.ts';
+import type { DocSummary, LibraryState, NewDocument, Progress, SearchResult, SearchScope, StorageUsage } from './library.ts';
 
 export interface EngineStatus {
   sqliteVersion: string;
@@ -27,7 +27,19 @@ export interface ModelState {
   threads?: number;
   /** Where the model's files are: in the build, or downloaded once into the extension's cache. */
   source?: 'bundled' | 'downloaded';
+  /** The files the model is made of (paths as in its repository): what a folder must hold. */
+  files?: string[];
 }
+
+/**
+ * Loading a model from a folder: the panel copies the picked files into this cache (Cache
+ * Storage is shared by the extension's pages and workers) under `MODEL_IMPORT_ORIGIN + path`,
+ * then asks for 'model.import'. The engine checks them, keeps them in the model store and
+ * deletes this cache. Tens of megabytes thus never cross the message relays (panel → background
+ * → offscreen → worker), which would copy them four times as JSON.
+ */
+export const MODEL_IMPORT_CACHE = 'confidant-model-import';
+export const MODEL_IMPORT_ORIGIN = 'https://model-import.confidant.invalid/';
 
 export interface ModelConfig {
   modelId: string;
@@ -57,6 +69,8 @@ export interface EngineApi {
   'model.state': { req: Empty; res: ModelState };
   /** Sets the model and, with the user's go-ahead, loads it (downloading once if needed). */
   'model.load': { req: ModelConfig; res: ModelState };
+  /** Loads the model from files the panel staged (see MODEL_IMPORT_CACHE), checked like a download. */
+  'model.import': { req: ModelConfig; res: ModelState };
 
   'library.state': { req: Empty; res: LibraryState };
   'library.setup': { req: { passphrase: string | null }; res: LibraryState };
@@ -65,11 +79,12 @@ export interface EngineApi {
   'library.changePassphrase': { req: { current: string | null; next: string | null }; res: LibraryState };
   'library.setAutoLock': { req: { minutes: number }; res: LibraryState };
   'library.save': { req: { doc: NewDocument }; res: DocSummary };
-  'library.indexPage': { req: { doc: NewDocument }; res: { docId: number; chunks: number } };
+  /** Indexes a page in memory only; `embedded` is false when the model was not here (keywords only). */
+  'library.indexPage': { req: { doc: NewDocument }; res: { docId: number; chunks: number; embedded: boolean } };
   'library.list': { req: Empty; res: DocSummary[] };
   'library.get': { req: { id: number }; res: { summary: DocSummary; text: string } };
   'library.delete': { req: { id: number }; res: null };
-  'library.search': { req: { query: string; scope: SearchScope; k: number }; res: Passage[] };
+  'library.search': { req: { query: string; scope: SearchScope; k: number }; res: SearchResult };
   'library.export': { req: { currentPassphrase: string | null; backupPassphrase: string }; res: string };
   'library.import': { req: { backup: string; passphrase: string }; res: { imported: number } };
   'library.wipe': { req: Empty; res: LibraryState };
@@ -90,7 +105,7 @@ export type EngineType = keyof EngineApi;
 
 /** Runtime list of engine request types, so the background can route without knowing each one. */
 export const ENGINE_TYPES = [
-  'engine.status', 'kv.put', 'kv.get', 'model.state', 'model.load',
+  'engine.status', 'kv.put', 'kv.get', 'model.state', 'model.load', 'model.import',
   'library.state', 'library.setup', 'library.unlock', 'library.lock', 'library.changePassphrase', 'library.setAutoLock',
   'library.save', 'library.indexPage', 'library.list', 'library.get', 'library.delete', 'library.search',
   'library.export', 'library.import', 'library.wipe', 'storage.usage',

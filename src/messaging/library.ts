@@ -55,6 +55,18 @@ export interface Passage {
   score: number;
 }
 
+/**
+ * How the passages were chosen. `hybrid`: by meaning (the embedding model) and by keywords.
+ * Without the model on this device: `whole-page`, a short page sent whole, or `keywords`, a long
+ * page (or the library) searched by its words only.
+ */
+export type Retrieval = 'hybrid' | 'keywords' | 'whole-page';
+
+export interface SearchResult {
+  passages: Passage[];
+  retrieval: Retrieval;
+}
+
 export interface StorageUsage {
   usage: number;
   quota: number;

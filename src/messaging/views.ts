@@ -5,7 +5,7 @@
 import type { Check } from '../core/attest/types.ts';
 import type { ProviderKind } from '../core/settings/settings.ts';
 import type { ReleaseRef, SoftwareIdentityKind, TrustVia } from '../core/trust/types.ts';
-import type { Passage } from './library.ts';
+import type { Passage, Retrieval } from './library.ts';
 
 /**
  * The attestation state, the same words on the toolbar badge and in the panel:
@@ -115,6 +115,8 @@ export interface ConversationRecord {
     content: string;
     reasoning?: string;
     passages?: Passage[];
+    /** Absent: 'hybrid'. */
+    retrieval?: Retrieval;
     receipt?: Receipt;
     error?: string;
   }>;

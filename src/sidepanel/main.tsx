@@ -6,11 +6,13 @@
 import { render } from 'preact';
 import { DEFAULT_ENDPOINTS, type Endpoints } from '../core/providers/types.ts';
 import { CHAT_PORT, type ChatToPanel } from '../messaging/chat-port.ts';
+import { MODEL_IMPORT_CACHE, MODEL_IMPORT_ORIGIN } from '../messaging/engine-api.ts';
 import { isEnvelopeFor, isExtensionSender } from '../messaging/envelope.ts';
 import type { PanelEvent } from '../messaging/panel-api.ts';
 import { askBackground } from '../messaging/send.ts';
 import { App } from './components/App.tsx';
 import { readDocument } from './features/library/read-file.ts';
+import { matchModelFiles } from './lib/model-folder.ts';
 import { createAppModel } from './models/app.ts';
 import { createAttestationModel } from './models/attestation.ts';
 import { createChatModel } from './models/chat.ts';
@@ -94,6 +96,15 @@ const platform: Platform = {
   persistStorage: () => navigator.storage.persist(),
   readDocument: (file) => readDocument(file as File),
   readText: (file) => (file as File).text(),
+  async stageModelFiles(files, wanted) {
+    const { chosen, missing } = matchModelFiles(files.map((f) => f.webkitRelativePath || f.name), wanted);
+    if (missing.length) return { missing };
+    await caches.delete(MODEL_IMPORT_CACHE);
+    const staging = await caches.open(MODEL_IMPORT_CACHE);
+    // A Response over the File streams it from disk into the cache: 23 MB never sit in the panel.
+    for (const [path, i] of chosen) await staging.put(MODEL_IMPORT_ORIGIN + path, new Response(files[i] as File));
+    return { missing: [] };
+  },
   now: () => Date.now(),
 };
 

@@ -32,6 +32,8 @@ export interface PickedFile {
   name: string;
   type: string;
   size: number;
+  /** Path below the picked folder's parent (folder inputs only; "" otherwise). */
+  webkitRelativePath?: string;
 }
 
 export interface Platform {
@@ -53,5 +55,10 @@ export interface Platform {
   /** Turns a picked file into a document (text, Markdown, HTML, PDF). */
   readDocument(file: PickedFile): Promise<NewDocument>;
   readText(file: PickedFile): Promise<string>;
+  /**
+   * Copies the model's files out of a picked folder into the engine's staging cache (see
+   * MODEL_IMPORT_CACHE), without reading them into memory; says which wanted files it lacks.
+   */
+  stageModelFiles(files: readonly PickedFile[], wanted: readonly string[]): Promise<{ missing: string[] }>;
   now(): number;
 }

@@ -4,7 +4,7 @@
  * numbered ids; every reply is data, failures included; progress and auto-lock are events.
  */
 import { ConfidantError } from '../core/errors.ts';
-import type { EngineApi, EngineEvent, EngineType, ModelConfig, WorkerRequest } from '../messaging/engine-api.ts';
+import type { EngineApi, EngineEvent, EngineType, ModelConfig, ModelState, WorkerRequest } from '../messaging/engine-api.ts';
 import type { LibraryState } from '../messaging/library.ts';
 import { toReply } from '../messaging/reply.ts';
 import { openDatabase, type OpenDb } from './db.ts';
@@ -50,6 +50,21 @@ function currentEmbedder(): Promise<Embedder> {
   return models.current();
 }
 
+/** Saves the configuration, loads the model, and re-embeds the library if the model changed. */
+async function loadModel(config: ModelConfig, from: 'download' | 'folder'): Promise<ModelState> {
+  specOf(config.modelId);
+  const db = await database();
+  await lib();
+  kvPut(db, 'model.config', JSON.stringify(config));
+  const { state, changed } = from === 'folder' ? await models.importFolder(config) : await models.load(config);
+  // Vectors remember their model: a new model re-embeds the library, with progress.
+  if (library?.isUnlocked) {
+    if (changed) await library.reloadIndex();
+    void library.reembedStale().catch(() => {});
+  }
+  return state;
+}
+
 // ---- library ----------------------------------------------------------------------------------
 
 let library: Library | null = null;
@@ -70,6 +85,7 @@ async function lib(): Promise<Library> {
       return { modelId: modelKey(spec), dims: spec.dims };
     },
     embedder: currentEmbedder,
+    usableEmbedder: () => models.usable(),
     progress: (task, done, total, detail) => emit({ kind: 'progress', progress: { task, done, total, detail } }),
   });
   return library;
@@ -106,19 +122,8 @@ const handlers: Handlers = {
     await lib();
     return models.state;
   },
-  'model.load': async (config) => {
-    specOf(config.modelId);
-    const db = await database();
-    await lib();
-    kvPut(db, 'model.config', JSON.stringify(config));
-    const { state, changed } = await models.load(config);
-    // Vectors remember their model: a new model re-embeds the library, with progress.
-    if (library?.isUnlocked) {
-      if (changed) await library.reloadIndex();
-      void library.reembedStale().catch(() => {});
-    }
-    return state;
-  },
+  'model.load': async (config) => loadModel(config, 'download'),
+  'model.import': async (config) => loadModel(config, 'folder'),
 
   'library.state': async () => state(),
   'library.setup': async ({ passphrase }) => {

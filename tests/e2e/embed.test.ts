@@ -107,7 +107,7 @@ describe('the embedding model, downloaded once', () => {
   it('refuses a file whose SHA-256 is not the known one, and stores nothing', async () => {
     await expect(
       ask(panel, 'model.load', { modelId: MODEL, remoteHost: `${corrupt.origin}/`, remotePathTemplate: '{model}/', threads: 1, sha256: { 'onnx/model.onnx': HASHES['onnx/model.onnx'] } }),
-    ).rejects.toThrow(new RegExp(`E_ATTEST_VERIFY: The downloaded onnx/model.onnx of ${MODEL} is not the expected file \\(SHA-256 [0-9a-f]{64}, expected ${HASHES['onnx/model.onnx']}\\)\\. Nothing was saved`));
+    ).rejects.toThrow(new RegExp(`E_INTEGRITY: The downloaded onnx/model.onnx of ${MODEL} is not the expected file \\(SHA-256 [0-9a-f]{64}, expected ${HASHES['onnx/model.onnx']}\\)\\. Nothing was saved`));
     expect(await storedKeys(panel, MODEL)).toEqual([]);
     expect((await ask<State>(panel, 'model.state')).state).toBe('error');
   });

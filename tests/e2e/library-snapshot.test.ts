@@ -74,7 +74,7 @@ describe('the sealed index snapshot', () => {
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound.sort()).toEqual(['quokkaberry', 'wombatine']);
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 })).passages;
     expect(hits[0]!.title).toBe('Quokka notes');
     expect(hits[0]!.text).toContain('quokkaberry');
     // Texts stay sealed until needed: opening one still gives it whole.
@@ -89,7 +89,7 @@ describe('the sealed index snapshot', () => {
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound).toEqual(['wombatine']);
     // (The vector half always finds something; the deleted document is not it.)
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 })).passages;
     expect(hits.every((h) => h.docId !== first && !h.text.includes('quokkaberry'))).toBe(true);
   });
 
@@ -98,7 +98,7 @@ describe('the sealed index snapshot', () => {
     await relaunch();
     await ask(panel, 'library.unlock', { passphrase: PASS });
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'platypodia', scope: { kind: 'library' }, k: 3 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'platypodia', scope: { kind: 'library' }, k: 3 })).passages;
     expect(hits[0]!.title).toBe('Platypus notes');
     await relock();
     const i = await info();

@@ -77,12 +77,12 @@ describe('the private library, encrypted on OPFS', () => {
   });
 
   it('finds passages by keyword and by vector, with offsets that slice back to the source', async () => {
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'Cassini Division gap', scope: { kind: 'library' }, k: 3 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'Cassini Division gap', scope: { kind: 'library' }, k: 3 })).passages;
     expect(hits[0]!.title).toBe('The Rings of Saturn');
     expect(hits[0]!.text).toContain('Cassini Division');
     const { text } = await ask<{ text: string }>(panel, 'library.get', { id: hits[0]!.docId });
     expect(text.slice(hits[0]!.start, hits[0]!.end)).toBe(hits[0]!.text);
-    const only = await ask<Passage[]>(panel, 'library.search', { query: 'flour water feeding', scope: { kind: 'documents', docIds: [saved[1]!.id] }, k: 5 });
+    const only = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'flour water feeding', scope: { kind: 'documents', docIds: [saved[1]!.id] }, k: 5 })).passages;
     expect(only.length).toBeGreaterThan(0);
     expect(new Set(only.map((p) => p.docId))).toEqual(new Set([saved[1]!.id]));
   });
@@ -91,7 +91,7 @@ describe('the private library, encrypted on OPFS', () => {
     await ask(panel, 'library.delete', { id: saved[2]!.id });
     const list = await ask<Doc[]>(panel, 'library.list');
     expect(list.map((d) => d.title).sort()).toEqual(['Keeping a Sourdough Starter', 'The Rings of Saturn']);
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'glacier creep meltwater', scope: { kind: 'library' }, k: 5 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'glacier creep meltwater', scope: { kind: 'library' }, k: 5 })).passages;
     expect(hits.every((h) => h.title !== 'How Glaciers Move')).toBe(true);
   });
 
@@ -117,7 +117,7 @@ describe('the private library, encrypted on OPFS', () => {
     expect(big.bytes).toBeGreaterThan(5_000_000);
     expect(big.chunks).toBeGreaterThan(1000);
     // The tiny test model's vectors are random, so the keyword half of the fusion finds it.
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'paragraph 12345 otter', scope: { kind: 'documents', docIds: [big.id] }, k: 5 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'paragraph 12345 otter', scope: { kind: 'documents', docIds: [big.id] }, k: 5 })).passages;
     expect(hits.some((h) => h.text.includes('Paragraph 12345 mentions a otter'))).toBe(true);
     await ask(panel, 'library.delete', { id: big.id });
   });
@@ -150,7 +150,7 @@ describe('the private library, encrypted on OPFS', () => {
     await ask(panel, 'library.unlock', { passphrase: PASS });
     const list = await ask<Doc[]>(panel, 'library.list');
     expect(list.map((d) => d.title).sort()).toEqual(['Keeping a Sourdough Starter', 'The Rings of Saturn']);
-    const hits = await ask<Passage[]>(panel, 'library.search', { query: 'Galileo telescope 1610', scope: { kind: 'library' }, k: 2 });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'Galileo telescope 1610', scope: { kind: 'library' }, k: 2 })).passages;
     expect(hits[0]!.text).toContain('Galileo');
   });
 

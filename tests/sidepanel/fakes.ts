@@ -1,4 +1,5 @@
 /** A fake transport and platform for panel models: scripted replies, recorded calls, a controllable chat port. */
+import { matchModelFiles } from '../../src/sidepanel/lib/model-folder.ts';
 import { ConfidantError, type ErrorCode } from '../../src/core/errors.ts';
 import { defaultSettings, type Settings } from '../../src/core/settings/settings.ts';
 import { DEFAULT_ENDPOINTS } from '../../src/core/providers/types.ts';
@@ -125,6 +126,12 @@ export class FakePlatform implements Platform {
   }
   async readText(file: PickedFile): Promise<string> {
     return `text of ${file.name}`;
+  }
+  staged: string[] = [];
+  async stageModelFiles(files: readonly PickedFile[], wanted: readonly string[]): Promise<{ missing: string[] }> {
+    const { chosen, missing } = matchModelFiles(files.map((f) => f.webkitRelativePath || f.name), wanted);
+    if (!missing.length) this.staged = [...chosen.keys()];
+    return { missing };
   }
   now(): number {
     return this.clock;

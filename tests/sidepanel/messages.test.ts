@@ -70,12 +70,19 @@ describe('panel strings', () => {
         const a = adviceFor({ code: 'E_INTERNAL', detail: { messageKey } });
         return [a.titleKey, a.hintKey!];
       }),
+      ...[adviceFor({ code: 'E_NETWORK', detail: { during: 'modelDownload' } })].flatMap((a) => [a.titleKey, a.hintKey!]),
+      'retrievalWholePage', 'retrievalKeywords', 'retrievalKeywordsLibrary',
       'gatewayErrEmpty', 'gatewayErrInvalid', 'gatewayErrInsecure', 'gatewayErrCredentials', 'gatewayErrPermission',
       'passphraseTooShort', 'passphraseMismatch', 'neverReadSite', 'pageEmpty',
       'fileUnsupported', 'fileTooLarge', 'filePdfUnreadable', 'fileNoText', 'filePdfNoText', 'noModelConfigured',
       'attestGroupEvidence', 'attestGroupSnp', 'attestGroupBinding', 'attestGroupBundle', 'attestGroupNras', 'attestGroupPolicy', 'attestGroupChannel', 'attestGroupGpu',
     ];
     expect(keys.filter((k) => !messages[k])).toEqual([]);
+  });
+
+  it('a failed model download is titled as one, not as an unreachable gateway', () => {
+    expect(adviceFor({ code: 'E_NETWORK', detail: { during: 'modelDownload' } })).toMatchObject({ titleKey: 'errModelDownloadTitle', steps: ['loadModel'] });
+    expect(adviceFor({ code: 'E_NETWORK' }).titleKey).toBe('errNetworkTitle');
   });
 
   it('placeholders are numbered $1..$n without gaps, and each is used in its message', () => {

@@ -27,7 +27,8 @@ export interface Advice {
 export function adviceFor(error: { code: ErrorCode; detail?: Record<string, unknown> }): Advice {
   const key = error.detail?.messageKey;
   if (key === 'errNoGateway') return { titleKey: 'errNoGatewayTitle', hintKey: 'errNoGatewayHint', steps: ['openSettings'], showMessage: false };
-  if (key === 'modelDownloadFailed') return { titleKey: 'errModelDownloadTitle', hintKey: 'errModelDownloadHint', steps: ['loadModel'], showMessage: true };
+  // The engine marks network failures of a model download: not the gateway's, whatever the code.
+  if (error.detail?.during === 'modelDownload') return { titleKey: 'errModelDownloadTitle', hintKey: 'errModelDownloadHint', steps: ['loadModel'], showMessage: true };
   if (key === 'errPortClosed') return { titleKey: 'errPortClosedTitle', hintKey: 'errPortClosedHint', steps: ['retry'], showMessage: false };
   switch (error.code) {
     case 'E_LOCKED':

@@ -8,7 +8,7 @@ import { ConfidantError, toErrorData, type ErrorCode, type ErrorData } from '../
 import type { Settings } from '../../core/settings/settings.ts';
 import type { AttestState, ConversationRecord, ConversationSummary, Receipt } from '../../messaging/views.ts';
 import type { ChatToPanel, ChatTurn } from '../../messaging/chat-port.ts';
-import type { Passage } from '../../messaging/library.ts';
+import type { Passage, Retrieval } from '../../messaging/library.ts';
 import {
   decodeError,
   encodeError,
@@ -31,6 +31,8 @@ export interface ChatMessage {
   reasoning: string;
   /** Passages sent with the question this answers (numbered [1]..[n] in the answer). */
   passages: Passage[];
+  /** How they were chosen (the panel says so when it was not by meaning). */
+  retrieval: Retrieval;
   receipt: Receipt | null;
   error: ErrorData | null;
   /** When a rate-limited request may be retried (ms since epoch). */
@@ -45,6 +47,7 @@ export interface PendingSend {
   question: string;
   history: ChatTurn[];
   passages: Passage[];
+  retrieval: Retrieval;
   /** chunkIds the person chose not to send. */
   excluded: number[];
   scope: AskScope;
@@ -103,8 +106,8 @@ export function createChatModel(deps: ChatDeps) {
     messages.value = messages.value.map((m) => (m.id === id ? { ...m, ...(typeof patch === 'function' ? patch(m) : patch) } : m));
   }
 
-  function newMessage(role: ChatMessage['role'], content: string, passages: Passage[] = []): ChatMessage {
-    return { id: nextId++, role, content, reasoning: '', passages, receipt: null, error: null, retryAt: null, status: role === 'user' ? 'done' : 'streaming', statusText: null };
+  function newMessage(role: ChatMessage['role'], content: string, passages: Passage[] = [], retrieval: Retrieval = 'hybrid'): ChatMessage {
+    return { id: nextId++, role, content, reasoning: '', passages, retrieval, receipt: null, error: null, retryAt: null, status: role === 'user' ? 'done' : 'streaming', statusText: null };
   }
 
   // ---- asking ---------------------------------------------------------------------------------
@@ -145,16 +148,16 @@ export function createChatModel(deps: ChatDeps) {
       if (myRun !== run) return;
       phase.value = 'retrieving';
       const k = deps.settings()?.passages ?? DEFAULT_PASSAGES;
-      const passages = await transport.request('library.search', { query: q, scope: searchScope(chosen, docId), k });
+      const { passages, retrieval } = await transport.request('library.search', { query: q, scope: searchScope(chosen, docId), k });
       if (myRun !== run) return;
       if (deps.settings()?.confirmBeforeSend) {
         batch(() => {
-          pending.value = { question: q, history, passages, excluded: [], scope: chosen, pageTitle };
+          pending.value = { question: q, history, passages, retrieval, excluded: [], scope: chosen, pageTitle };
           phase.value = 'confirm';
         });
         return;
       }
-      stream(q, history, passages);
+      stream(q, history, passages, retrieval);
     } catch (e) {
       if (myRun !== run) return;
       const data = toErrorData(e);
@@ -184,6 +187,7 @@ export function createChatModel(deps: ChatDeps) {
       p.question,
       p.history,
       p.passages.filter((x) => !p.excluded.includes(x.chunkId)),
+      p.retrieval,
     );
   }
 
@@ -201,8 +205,8 @@ export function createChatModel(deps: ChatDeps) {
     });
   }
 
-  function stream(question: string, history: ChatTurn[], passages: Passage[]): void {
-    const answer = newMessage('assistant', '', passages);
+  function stream(question: string, history: ChatTurn[], passages: Passage[], retrieval: Retrieval): void {
+    const answer = newMessage('assistant', '', passages, retrieval);
     const myPort = transport.connectChat();
     port = myPort;
     let ended = false;
@@ -294,7 +298,7 @@ export function createChatModel(deps: ChatDeps) {
     if (last.role !== 'assistant' || question?.role !== 'user') return;
     error.value = null;
     messages.value = list.slice(0, -1);
-    stream(question.content, historyFrom(list.slice(0, -2)), last.passages);
+    stream(question.content, historyFrom(list.slice(0, -2)), last.passages, last.retrieval);
   }
 
   function newChat(): void {
@@ -367,6 +371,7 @@ export function createChatModel(deps: ChatDeps) {
         content: m.content,
         ...(m.reasoning ? { reasoning: m.reasoning } : {}),
         ...(m.passages.length ? { passages: m.passages } : {}),
+        ...(m.passages.length && m.retrieval !== 'hybrid' ? { retrieval: m.retrieval } : {}),
         ...(m.receipt ? { receipt: m.receipt } : {}),
         ...(m.error ? { error: encodeError(m.error) } : {}),
       })),
@@ -416,7 +421,7 @@ export function createChatModel(deps: ChatDeps) {
         unsaved.value = false;
         phase.value = 'idle';
         messages.value = record.messages.map((m) => ({
-          ...newMessage(m.role, m.content, m.passages ?? []),
+          ...newMessage(m.role, m.content, m.passages ?? [], m.retrieval ?? 'hybrid'),
           reasoning: m.reasoning ?? '',
           receipt: m.receipt ?? null,
           error: m.error ? (decodeError(m.error) as ErrorData) : null,

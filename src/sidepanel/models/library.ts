@@ -3,10 +3,10 @@
  * embedding model, and engine progress. Actions report failures as data on `error`, tagged with
  * the action that failed, so the view shows them next to the control that was used.
  */
-import { computed, signal } from '@preact/signals';
+import { batch, computed, signal } from '@preact/signals';
 import { ConfidantError, toErrorData, type ErrorData } from '../../core/errors.ts';
 import type { ModelConfig, ModelState } from '../../messaging/engine-api.ts';
-import type { DocSummary, LibraryState, Passage, Progress, StorageUsage } from '../../messaging/library.ts';
+import type { DocSummary, LibraryState, Passage, Progress, Retrieval, StorageUsage } from '../../messaging/library.ts';
 import { textFragmentUrl } from '../lib/citations.ts';
 import { backupFileName } from '../lib/format.ts';
 import { isFinished } from '../lib/progress.ts';
@@ -54,6 +54,8 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
   const notice = signal<LibraryNotice | null>(null);
   const query = signal('');
   const results = signal<Passage[] | null>(null);
+  /** How the shown results were found (keywords only while the embedding model is not here). */
+  const resultsRetrieval = signal<Retrieval>('hybrid');
   /** A document opened for reading in the panel (files have no page to open). */
   const viewing = signal<{ summary: DocSummary; text: string; highlight: string | null } | null>(null);
   /** Bumped whenever the library locks, so other models can drop what they cached from it. */
@@ -202,8 +204,13 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
         return [];
       }
       const found = await transport.request('library.search', { query: q, scope: { kind: 'library' }, k: 10 });
-      if (query.value === q) results.value = found;
-      return found;
+      if (query.value === q) {
+        batch(() => {
+          results.value = found.passages;
+          resultsRetrieval.value = found.retrieval;
+        });
+      }
+      return found.passages;
     });
 
   function clearSearch(): void {
@@ -256,6 +263,26 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
       model.value = { modelId, state: 'loading' };
       try {
         model.value = await transport.request('model.load', config ?? { modelId });
+      } finally {
+        await refreshModel();
+      }
+      return true;
+    });
+
+  /**
+   * Loads the configured model from a folder the person picked (an offline machine): its files
+   * are staged for the engine, which checks each against the pinned hashes before keeping it.
+   */
+  const loadModelFromFolder = (files: readonly PickedFile[]) =>
+    act('model', async () => {
+      const current = model.value ?? (await transport.request('model.state', {}));
+      const { modelId } = current;
+      const wanted = current.files ?? [];
+      const { missing } = await platform.stageModelFiles(files, wanted);
+      if (missing.length) throw new ConfidantError('E_BAD_REQUEST', 'modelFolderMissing', { messageKey: 'modelFolderMissing', subs: [missing.join(', ')] });
+      model.value = { modelId, state: 'loading' };
+      try {
+        model.value = await transport.request('model.import', { modelId });
       } finally {
         await refreshModel();
       }
@@ -322,6 +349,7 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
     notice,
     query,
     results,
+    resultsRetrieval,
     lockCount,
     viewing,
     openSource,
@@ -346,6 +374,7 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
     importBackup,
     requestPersist,
     loadModel,
+    loadModelFromFolder,
     changePassphrase,
     wipe,
     dismiss,

@@ -37,7 +37,7 @@ export async function timedSearch(l: Library, embedder: () => Promise<Embedder>,
     case 'library': {
       // The product's search, end to end: query embedding, vector + BM25, fusion, snippets.
       const t0 = performance.now();
-      const passages = await l.search(q.text, { kind: 'library' }, req.k);
+      const { passages } = await l.search(q.text, { kind: 'library' }, req.k);
       return { ms: performance.now() - t0, embedMs: 0, ids: passages.map((p) => p.chunkId) };
     }
     case 'vec0-f32': {

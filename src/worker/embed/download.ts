@@ -5,6 +5,7 @@
  * (store.ts) for good. Nothing is stored unless every file arrived whole and checked.
  */
 import { ConfidantError } from '../../core/errors.ts';
+import { checkModelFile, type CheckedFile } from './check.ts';
 import { modelFiles, type ModelSpec } from './models.ts';
 import { storeModel, type ModelManifest } from './store.ts';
 
@@ -33,29 +34,18 @@ export interface DownloadOptions {
 
 const PROGRESS_EVERY_MS = 100;
 
-export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 function offline(spec: ModelSpec, source: RemoteSource, cause?: string): ConfidantError {
   const host = new URL(source.host).host;
   return new ConfidantError(
     'E_NETWORK',
     `The embedding model ${spec.id} is not on this device yet and ${host} cannot be reached, so it cannot be downloaded now. Connect to the internet and try again; once downloaded it works offline.`,
-    cause ? { host, cause } : { host },
+    cause ? { host, cause, during: 'modelDownload' } : { host, during: 'modelDownload' },
   );
-}
-
-/** Every hash that applies to `file`: the spec's and the caller's (lower-case hex). */
-function expectedHashes(spec: ModelSpec, extra: Record<string, string> | undefined, file: string): string[] {
-  return [spec.sha256?.[file], extra?.[file]].filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase());
 }
 
 /**
  * Fetches, checks and stores every file of `spec`. Throws E_NETWORK when the host cannot be
- * reached or refuses a file, E_ATTEST_VERIFY (detail.reason "integrity") when a file is not the
- * one its hash names; in both cases nothing is stored.
+ * reached or refuses a file, E_INTEGRITY when a file is not the one its hash names; in both cases nothing is stored.
  */
 export async function downloadModel(spec: ModelSpec, source: RemoteSource, opts: DownloadOptions = {}): Promise<ModelManifest> {
   if (typeof navigator !== 'undefined' && navigator.onLine === false) throw offline(spec, source);
@@ -73,7 +63,7 @@ export async function downloadModel(spec: ModelSpec, source: RemoteSource, opts:
       }
       if (res.status !== 200) {
         void res.body?.cancel();
-        throw new ConfidantError('E_NETWORK', `Downloading ${spec.id} failed: ${new URL(source.host).host} answered ${res.status} for ${file}.`, { file, status: res.status });
+        throw new ConfidantError('E_NETWORK', `Downloading ${spec.id} failed: ${new URL(source.host).host} answered ${res.status} for ${file}.`, { file, status: res.status, during: 'modelDownload' });
       }
       // A compressed response's length is not the length of what we read; count those as unknown.
       const length = res.headers.get('content-encoding') ? NaN : Number(res.headers.get('content-length') ?? NaN);
@@ -96,7 +86,7 @@ export async function downloadModel(spec: ModelSpec, source: RemoteSource, opts:
     opts.onProgress?.(t ? Math.min(done(), t - 1) : done(), t, file);
   };
 
-  const checked = new Map<string, { data: Uint8Array; sha256: string; verified: boolean }>();
+  const checked = new Map<string, CheckedFile>();
   try {
     for (const { file, res, length } of responses) {
       const data = await readBody(file, res, length, (n) => {
@@ -110,17 +100,7 @@ export async function downloadModel(spec: ModelSpec, source: RemoteSource, opts:
       finished.add(file);
       received.set(file, data.byteLength);
       report(file, true);
-      const got = await sha256Hex(data);
-      const want = expectedHashes(spec, opts.sha256, file);
-      const bad = want.find((h) => h !== got);
-      if (bad) {
-        throw new ConfidantError(
-          'E_ATTEST_VERIFY',
-          `The downloaded ${file} of ${spec.id} is not the expected file (SHA-256 ${got}, expected ${bad}). Nothing was saved; it may have been corrupted or tampered with on the way.`,
-          { reason: 'integrity', modelId: spec.id, file, expected: bad, actual: got },
-        );
-      }
-      checked.set(file, { data, sha256: got, verified: want.length > 0 });
+      checked.set(file, await checkModelFile(spec, file, data, opts.sha256, 'download'));
     }
   } finally {
     for (const r of responses) if (!r.res.bodyUsed) void r.res.body?.cancel().catch(() => {});
@@ -151,7 +131,7 @@ async function readBody(file: string, res: Response, length: number, onBytes: (n
     onBytes(n);
   }
   if (Number.isFinite(length) && n !== length) {
-    throw new ConfidantError('E_NETWORK', `The download of ${file} was cut short (${n} of ${length} bytes). Try again.`, { file, received: n, expected: length });
+    throw new ConfidantError('E_NETWORK', `The download of ${file} was cut short (${n} of ${length} bytes). Try again.`, { file, received: n, expected: length, during: 'modelDownload' });
   }
   return n === buf.byteLength ? buf : buf.slice(0, n);
 }

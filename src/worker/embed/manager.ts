@@ -11,7 +11,8 @@
 import { ConfidantError } from '../../core/errors.ts';
 import type { ModelConfig, ModelState } from '../../messaging/engine-api.ts';
 import { downloadModel, HUB, type RemoteSource } from './download.ts';
-import { DEFAULT_MODEL_ID, MODELS, type ModelSpec } from './models.ts';
+import { importModel } from './import.ts';
+import { DEFAULT_MODEL_ID, MODELS, modelFiles, type ModelSpec } from './models.ts';
 import { removeModel, storedModel } from './store.ts';
 import { bundledModelIds, loadEmbedder, threadsInUse, type ModelLocation } from './transformers.ts';
 import type { Embedder } from './types.ts';
@@ -19,6 +20,19 @@ import type { Embedder } from './types.ts';
 export function specOf(id: string): ModelSpec {
   const spec = MODELS[id];
   if (!spec) throw new ConfidantError('E_BAD_REQUEST', `Unknown embedding model: ${id}`);
+  return spec;
+}
+
+/**
+ * The store build loads models only from the hub (or a folder), only those with published
+ * hashes: another host or a generated test model (no hashes) is for the test build (review
+ * finding 11).
+ */
+function storeBuildAllows(config: ModelConfig): ModelSpec {
+  const spec = specOf(config.modelId);
+  if (!__TEST_BUILD__ && (config.remoteHost !== undefined || config.remotePathTemplate !== undefined || spec.id.startsWith('confidant-test/'))) {
+    throw new ConfidantError('E_BAD_REQUEST', 'This build loads embedding models only from the Hugging Face hub, pinned by hash.');
+  }
   return spec;
 }
 
@@ -30,13 +44,16 @@ export class ModelManager {
   config: ModelConfig = { modelId: DEFAULT_MODEL_ID };
   private status: ModelState = { modelId: DEFAULT_MODEL_ID, state: 'not-loaded' };
   private embedder: Promise<Embedder> | null = null;
+  /** The current load is fetching files from the network (not reading them from this device). */
+  private downloading = false;
   /** Loads run one at a time (ONNX Runtime refuses to start twice at once). */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly onProgress: (done: number, total: number, file: string) => void) {}
 
   get state(): ModelState {
-    return { ...this.status };
+    const spec = MODELS[this.status.modelId];
+    return { ...this.status, ...(spec ? { files: modelFiles(spec) } : {}) };
   }
 
   /** A model is loaded or loading (from the build, the store, or a download under way). */
@@ -50,6 +67,20 @@ export class ModelManager {
     throw new ConfidantError('E_MODEL_NOT_READY', 'The embedding model is not loaded yet. Download it in Settings (once; it stays on this device).');
   }
 
+  /**
+   * The model if it can embed without waiting on the network: loaded, or loading from files
+   * already on this device. Null while it would first have to download (or after a failure), so
+   * asking falls back to keyword search instead of waiting minutes for 23 MB.
+   */
+  async usable(): Promise<Embedder | null> {
+    if (!this.embedder || this.downloading) return null;
+    try {
+      return await this.embedder;
+    } catch {
+      return null;
+    }
+  }
+
   /** At engine start: the saved configuration; its model is loaded if its files are here. */
   async restore(saved: ModelConfig | null): Promise<void> {
     if (saved) this.config = saved;
@@ -60,7 +91,7 @@ export class ModelManager {
     }
     this.status = { modelId: spec.id, state: 'not-loaded', dims: spec.dims };
     const where = await this.locate(spec);
-    if (where) void this.start(spec, this.config, false).catch(() => {});
+    if (where) void this.start(spec, this.config, 'stored').catch(() => {});
   }
 
   /**
@@ -68,12 +99,7 @@ export class ModelManager {
    * model again, already loaded or loading, is not loaded twice.
    */
   async load(config: ModelConfig): Promise<{ state: ModelState; changed: boolean }> {
-    const spec = specOf(config.modelId);
-    // The store build downloads from the hub only, and only models with published hashes: another
-    // host or a generated test model (no hashes) is for the test build (review finding 11).
-    if (!__TEST_BUILD__ && (config.remoteHost !== undefined || config.remotePathTemplate !== undefined || spec.id.startsWith('confidant-test/'))) {
-      throw new ConfidantError('E_BAD_REQUEST', 'This build loads embedding models only from the Hugging Face hub, pinned by hash.');
-    }
+    const spec = storeBuildAllows(config);
     const changed = spec.id !== this.config.modelId;
     this.config = config;
     if (!changed && this.embedder) {
@@ -84,7 +110,19 @@ export class ModelManager {
         /* the earlier attempt failed: try again below */
       }
     }
-    await this.start(spec, config, true);
+    await this.start(spec, config, 'download');
+    return { state: this.state, changed };
+  }
+
+  /**
+   * Configures `config` and loads it from files the panel staged from a folder, checked like a
+   * download (import.ts); they replace any stored copy.
+   */
+  async importFolder(config: ModelConfig): Promise<{ state: ModelState; changed: boolean }> {
+    const spec = storeBuildAllows(config);
+    const changed = spec.id !== this.config.modelId;
+    this.config = config;
+    await this.start(spec, config, 'folder');
     return { state: this.state, changed };
   }
 
@@ -94,14 +132,21 @@ export class ModelManager {
     return null;
   }
 
-  private start(spec: ModelSpec, config: ModelConfig, mayDownload: boolean): Promise<Embedder> {
+  /** Loads `spec` from this device; first from the network (`download`) or a staged folder if asked. */
+  private start(spec: ModelSpec, config: ModelConfig, obtain: 'stored' | 'download' | 'folder'): Promise<Embedder> {
     this.status = { modelId: spec.id, state: 'loading', dims: spec.dims };
     const run = this.queue.then(async () => {
+      if (obtain === 'folder') await importModel(spec, config.sha256);
       let where = await this.locate(spec);
       if (!where) {
-        if (!mayDownload) throw new ConfidantError('E_MODEL_NOT_READY', `The embedding model ${spec.id} is not on this device.`);
+        if (obtain !== 'download') throw new ConfidantError('E_MODEL_NOT_READY', `The embedding model ${spec.id} is not on this device.`);
         const source: RemoteSource = config.remoteHost ? { host: config.remoteHost, pathTemplate: config.remotePathTemplate ?? '{model}/' } : HUB;
-        await downloadModel(spec, source, { sha256: config.sha256, onProgress: this.onProgress });
+        this.downloading = true;
+        try {
+          await downloadModel(spec, source, { sha256: config.sha256, onProgress: this.onProgress });
+        } finally {
+          this.downloading = false;
+        }
         where = 'downloaded';
       }
       try {

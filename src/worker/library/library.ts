@@ -5,11 +5,11 @@ import { openField, openFieldText, openSegment, sealField, sealSegment } from '.
 import { ConfidantError } from '../../core/errors.ts';
 import { dropNearDuplicates, fuseRrf, queryTerms } from '../../core/library/fuse.ts';
 import type { ConversationRecord, ConversationSummary } from '../../messaging/views.ts';
-import type { DocSummary, LibraryState, NewDocument, Passage, SearchScope } from '../../messaging/library.ts';
+import type { DocSummary, LibraryState, NewDocument, Passage, SearchResult, SearchScope } from '../../messaging/library.ts';
 import type { Embedder } from '../embed/types.ts';
 import { deleteDeviceKey, loadDeviceKey, storeDeviceKey } from './device-key.ts';
 import { chunkForEmbedding } from './chunking.ts';
-import { CHUNKS_PER_DOC, docIdOf, INDEX_FORMAT, SearchIndex, type ChunkSpan, type IndexedDoc } from './search-index.ts';
+import { CHUNKS_PER_DOC, chunkIdOf, docIdOf, INDEX_FORMAT, SearchIndex, type ChunkSpan, type IndexedDoc } from './search-index.ts';
 
 /** Ephemeral (unsaved) pages get ids far above any saved document's. */
 const EPHEMERAL_BASE = 2 ** 32;
@@ -20,6 +20,16 @@ const OPEN_BATCH = 16;
 const SNAPSHOT_DELAY_MS = 10_000;
 /** Most text one document may hold (characters); larger input is refused, not truncated silently. */
 export const MAX_DOC_CHARS = 8_000_000;
+/**
+ * Without the embedding model, a page up to this long is sent whole rather than searched by
+ * keywords (about 4,000 tokens: a few percent of the model's context, and most articles fit).
+ */
+export const WHOLE_PAGE_CHARS = 16_000;
+/**
+ * Chunk sizes without the model's tokenizer: about four characters per WordPiece token in English
+ * prose. Only keyword search and whole-page sending use these chunks, so an estimate is enough.
+ */
+const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
 interface DocMeta {
   title: string;
@@ -54,6 +64,8 @@ export interface LibraryDeps {
   model: () => { modelId: string; dims: number };
   /** The loaded model; throws E_MODEL_NOT_READY until the user has let it download. */
   embedder: () => Promise<Embedder>;
+  /** The model if it can embed now without a download; null otherwise (asking then uses keywords). */
+  usableEmbedder: () => Promise<Embedder | null>;
   progress: (task: string, done: number, total: number, detail?: string) => void;
 }
 
@@ -358,8 +370,8 @@ export class Library {
   save(input: NewDocument): Promise<DocSummary> {
     return this.serial(async () => {
       this.requireKey();
-      const prepared = await this.prepare(input);
-      return this.store(input, prepared, await this.deps.embedder());
+      const embedder = await this.deps.embedder();
+      return this.store(input, await this.prepare(input, embedder), embedder);
     });
   }
 
@@ -437,28 +449,35 @@ export class Library {
     return summary;
   }
 
-  private async prepare(input: NewDocument): Promise<{ text: string; chunks: ChunkSpan[]; vectors: Float32Array }> {
+  /**
+   * Cleans and chunks a document, and embeds its chunks with `embedder`; with null (no model on
+   * this device) the chunks are sized by an estimate and carry no vectors: keyword search only.
+   */
+  private async prepare(input: NewDocument, embedder: Embedder | null): Promise<{ text: string; chunks: ChunkSpan[]; vectors: Float32Array }> {
     if (typeof input.text !== 'string') throw new ConfidantError('E_BAD_REQUEST', 'A document needs text.');
     if (input.text.length > MAX_DOC_CHARS) {
       throw new ConfidantError('E_BAD_REQUEST', `This document is too large to save (${(input.text.length / 1e6).toFixed(1)} million characters; the limit is ${MAX_DOC_CHARS / 1e6} million).`);
     }
-    const embedder = await this.deps.embedder();
-    const { text, chunks, inputs } = chunkForEmbedding(input.text, input.mime, embedder);
+    const { text, chunks, inputs } = chunkForEmbedding(input.text, input.mime, embedder ?? { countTokens: estimateTokens });
     if (chunks.length === 0) throw new ConfidantError('E_UNREADABLE_PAGE', 'There is no readable text here to save.');
-    const vectors = await embedder.embed(inputs, (done, total) => this.deps.progress('embed', done, total, input.title));
+    const vectors = embedder ? await embedder.embed(inputs, (done, total) => this.deps.progress('embed', done, total, input.title)) : new Float32Array(0);
     return { text, chunks, vectors };
   }
 
-  /** A page asked about but not saved: indexed in memory only, forgotten at lock. */
-  indexPage(input: NewDocument): Promise<{ docId: number; chunks: number }> {
+  /**
+   * A page asked about but not saved: indexed in memory only, forgotten at lock. Without the
+   * embedding model it is indexed for keyword search only (and a short one is sent whole).
+   */
+  indexPage(input: NewDocument): Promise<{ docId: number; chunks: number; embedded: boolean }> {
     return this.serial(async () => {
       const index = this.requireIndex();
-      const prepared = await this.prepare(input);
+      const embedder = await this.deps.usableEmbedder();
+      const prepared = await this.prepare(input, embedder);
       const docId = this.nextEphemeral++;
       index.add([{ id: docId, title: input.title, url: input.url, text: prepared.text, chunks: prepared.chunks, vectors: prepared.vectors, ephemeral: true }]);
       this.ephemeral.push(docId);
       while (this.ephemeral.length > EPHEMERAL_KEEP) index.remove(this.ephemeral.shift()!);
-      return { docId, chunks: prepared.chunks.length };
+      return { docId, chunks: prepared.chunks.length, embedded: embedder !== null };
     });
   }
 
@@ -495,23 +514,49 @@ export class Library {
     });
   }
 
-  /** Hybrid retrieval: vector KNN and BM25, fused by reciprocal rank, near-duplicates removed. */
-  async search(query: string, scope: SearchScope, k: number): Promise<Passage[]> {
+  /**
+   * Hybrid retrieval: vector KNN and BM25, fused by reciprocal rank, near-duplicates removed.
+   * Without the embedding model (or for a page indexed before it was here): BM25 alone, and a
+   * short page asked about on its own is returned whole, in order.
+   */
+  async search(query: string, scope: SearchScope, k: number): Promise<SearchResult> {
     const index = this.requireIndex();
     const q = query.trim();
-    if (!q) return [];
-    const embedder = await this.deps.embedder();
-    const [qv] = splitRows(await embedder.embed([q]), embedder.dims);
+    if (!q) return { passages: [], retrieval: 'hybrid' };
     const docIds = scopeDocs(scope, index);
-    const terms = queryTerms(q);
-    const vec = index.vectorSearch(qv!, k * 3, docIds);
-    const kw = index.keywordSearch(terms, k * 3, docIds);
-    if (scope.kind === 'page+library') {
-      vec.push(...index.vectorSearch(qv!, k * 3));
-      kw.push(...index.keywordSearch(terms, k * 3));
+    const embedder = await this.deps.usableEmbedder();
+    const page = scope.kind === 'page' || scope.kind === 'page+library' ? index.doc(scope.docId)! : null;
+    const pageEmbedded = !page || page.vectors.length > 0;
+    if (scope.kind === 'page' && (!embedder || !pageEmbedded) && page!.text !== null && page!.text.length <= WHOLE_PAGE_CHARS) {
+      return { passages: this.wholeDoc(page!), retrieval: 'whole-page' };
     }
-    const fused = fuseRrf([vec.map((h) => h.chunkId), kw.map((h) => h.chunkId)]);
-    const top = fused.slice(0, k * 3);
+    const terms = queryTerms(q);
+    const kw = index.keywordSearch(terms, k * 3, docIds);
+    if (scope.kind === 'page+library') kw.push(...index.keywordSearch(terms, k * 3));
+    const lists = [kw.map((h) => h.chunkId)];
+    if (embedder) {
+      const [qv] = splitRows(await embedder.embed([q]), embedder.dims);
+      const vec = index.vectorSearch(qv!, k * 3, docIds);
+      if (scope.kind === 'page+library') vec.push(...index.vectorSearch(qv!, k * 3));
+      lists.unshift(vec.map((h) => h.chunkId));
+    }
+    const passages = await this.passagesOf(fuseRrf(lists).slice(0, k * 3), k);
+    return { passages, retrieval: embedder && (scope.kind !== 'page' || pageEmbedded) ? 'hybrid' : 'keywords' };
+  }
+
+  /** Every chunk of a document, in order: a short page sent whole. */
+  private wholeDoc(doc: IndexedDoc): Passage[] {
+    const out: Passage[] = [];
+    for (let i = 0; i < doc.chunks.length; i++) {
+      const c = this.requireIndex().chunkText(chunkIdOf(doc.id, i));
+      if (c) out.push({ chunkId: chunkIdOf(doc.id, i), docId: doc.id, title: doc.title, url: doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score: 1 });
+    }
+    return out;
+  }
+
+  /** The ranked chunks' texts (opening their documents as needed), near-duplicates dropped, k at most. */
+  private async passagesOf(top: ReadonlyArray<{ id: number; score: number }>, k: number): Promise<Passage[]> {
+    const index = this.requireIndex();
     await Promise.all(
       [...new Set(top.map(({ id }) => docIdOf(id)))].map((d) => {
         const doc = index.doc(d);

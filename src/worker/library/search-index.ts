@@ -296,7 +296,8 @@ export class SearchIndex {
     const top = new TopK(k);
     for (const docId of docIds) {
       const doc = this.docs.get(docId);
-      if (!doc) continue;
+      // A page indexed before the model was on this device has no vectors: keywords find it.
+      if (!doc || doc.vectors.length === 0) continue;
       for (let i = 0; i < doc.chunks.length; i++) top.offer(chunkIdOf(docId, i), dot(query, doc.vectors, i * this.dims, this.dims));
     }
     return top.hits();

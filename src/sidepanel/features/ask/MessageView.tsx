@@ -10,6 +10,7 @@ import { citedNumbers, splitReasoning } from '../../lib/citations.ts';
 import type { NextStep } from '../../lib/errors.ts';
 import type { ChatMessage, CiteOutcome } from '../../models/chat.ts';
 import { ReceiptView } from './Receipt.tsx';
+import { RetrievalNote } from './RetrievalNote.tsx';
 import { Sources } from './Sources.tsx';
 
 export interface MessageViewProps {
@@ -98,6 +99,7 @@ export function MessageView({ message, question = '', canRegenerate, onRegenerat
       <p class="sr-only" role="status" aria-live="polite">
         {announce}
       </p>
+      {count > 0 && !(message.error && !answer) && <RetrievalNote retrieval={message.retrieval} />}
       {count > 0 && !(message.error && !answer) && (
         <Sources
           passages={message.passages}

@@ -10,6 +10,7 @@ import { STATE_KEY, toneOf } from '../../lib/attest.ts';
 import { sendSummary } from '../../lib/chat.ts';
 import { formatNumber, siteOf } from '../../lib/format.ts';
 import type { PendingSend } from '../../models/chat.ts';
+import { RetrievalNote } from './RetrievalNote.tsx';
 
 export interface SendPreviewProps {
   pending: PendingSend;
@@ -37,6 +38,7 @@ export function SendPreview({ pending, gatewayUrl, attestState, onToggle, onSend
         {s.historyTurns > 0 && <li>{t('previewHistory', [String(s.historyTurns)])}</li>}
         <li>{included.length === 0 ? t('previewNoPassages') : t('previewPassages', [String(s.passages), formatNumber(s.characters)])}</li>
       </ul>
+      <RetrievalNote retrieval={pending.retrieval} />
       {pending.passages.length > 0 && (
         <ol class="preview-list">
           {pending.passages.map((p, i) => {

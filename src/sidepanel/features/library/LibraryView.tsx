@@ -152,6 +152,7 @@ export function LibraryView({ library, nav }: { library: LibraryModel; nav: NavM
             <h3 id="results-h" class="small-heading">
               {results.length === 0 ? t('searchNone', [library.query.value]) : t('searchResults', [String(results.length), library.query.value])}
             </h3>
+            {library.resultsRetrieval.value === 'keywords' && <p class="muted small" data-testid="retrieval-note">{t('retrievalKeywordsLibrary')}</p>}
             <ol class="result-list">
               {results.map((p) => (
                 <li key={p.chunkId} class="result">

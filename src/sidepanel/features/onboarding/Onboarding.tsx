@@ -7,6 +7,7 @@ import { EngineLine } from '../../components/EngineLine.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { GatewayFields } from '../../components/GatewayFields.tsx';
 import { Icon } from '../../components/Icon.tsx';
+import { ModelFolderButton } from '../../components/ModelFolderButton.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
 import { countChecks, STATE_KEY, STATE_MEANING_KEY, toneOf } from '../../lib/attest.ts';
@@ -177,6 +178,8 @@ function ModelStep({ onboarding, library }: OnboardingProps) {
             <button type="button" class="btn btn-primary btn-block" onClick={() => void library.loadModel()} disabled={busy}>
               {busy ? <Spinner /> : <Icon name="download" />} {t('modelDownload')}
             </button>
+            {/* The download failed (offline, a blocked hub): the same files from a folder. */}
+            {err && <ModelFolderButton library={library} disabled={busy} />}
             <button type="button" class="btn btn-ghost btn-block" onClick={() => void onboarding.go('gateway')}>
               {t('notNow')}
             </button>

@@ -1,6 +1,7 @@
 /** The embedding model: which, whether it is on this device, and downloading it. */
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
+import { ModelFolderButton } from '../../components/ModelFolderButton.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
 import type { LibraryModel } from '../../models/library.ts';
@@ -34,8 +35,10 @@ export function ModelSection({ library }: { library: LibraryModel }) {
           <button type="button" class="btn btn-primary" onClick={() => void library.loadModel()} disabled={model?.state === 'loading' || !model}>
             {model?.state === 'loading' ? <Spinner /> : <Icon name="download" />} {t('modelDownload')}
           </button>
+          <ModelFolderButton library={library} disabled={model?.state === 'loading' || !model} />
         </div>
       )}
+      {model?.state !== 'ready' && <p class="muted small">{t('modelFromFolderHint')}</p>}
     </section>
   );
 }

@@ -1,7 +1,9 @@
 /**
- * The built-in responder, used when no language model is configured: it says so plainly, then
- * quotes the passages of the given context that share the most terms with the question (term
- * overlap, stop words removed), streamed in small chunks like a model would.
+ * The built-in responder, used when no language model is configured (development): it says so
+ * plainly, then quotes the sentences of the numbered sources that share the most terms with the
+ * question (stop words removed) and cites their source as a model would ("[2]"), so citations in
+ * development point at real passages. Without sources it quotes the conversation instead. The
+ * answer is streamed in small chunks like a model's.
  */
 import type { ChatRequestBody } from '../src/core/channel/request.ts';
 import type { Upstream, UpstreamEvent } from './upstream.ts';
@@ -57,32 +59,75 @@ export function rankPassages(question: string, context: string, k = 3): { passag
     .slice(0, k);
 }
 
+export interface NumberedSource {
+  n: number;
+  text: string;
+}
+
+/**
+ * The question and numbered sources of a user message as the extension builds it
+ * (src/core/chat/prompt.ts: "Sources:", blank line, "[n] title — url" then the passage, blocks
+ * separated by blank lines, then "Question: …"). Anything else is a question without sources.
+ */
+export function parseSources(user: string): { question: string; sources: NumberedSource[] } {
+  const m = /^Sources:\n\n([\s\S]*)\n\nQuestion: ([\s\S]*)$/.exec(user);
+  if (!m) return { question: user, sources: [] };
+  const sources: NumberedSource[] = [];
+  for (const x of m[1]!.matchAll(/(?:^|\n\n)\[(\d+)\] [^\n]*\n([\s\S]*?)(?=\n\n\[\d+\] |$)/g)) sources.push({ n: Number(x[1]), text: x[2]!.trim() });
+  return { question: m[2]!, sources };
+}
+
+/** The one or two adjacent sentences of any source that best match the question, and its number. */
+export function bestQuote(question: string, sources: readonly NumberedSource[]): { n: number; quote: string } | null {
+  let best: { n: number; quote: string; score: number } | null = null;
+  for (const src of sources) {
+    const sentences = (src.text.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]+(?=\s|$)|[^.!?]+$/g) ?? []).map((x) => x.trim()).filter(Boolean);
+    for (let i = 0; i < sentences.length; i++) {
+      for (const quote of [sentences[i]!, sentences.slice(i, i + 2).join(' ')]) {
+        const { score } = rankPassages(question, quote, 1)[0] ?? { score: 0 };
+        if (score > 0 && (!best || score > best.score + 1e-9)) best = { n: src.n, quote, score };
+      }
+    }
+  }
+  return best && { n: best.n, quote: best.quote };
+}
+
+const PREFIX = 'No language model is configured on this gateway, so this is not a generated answer. ';
+
+/** The built-in answer to a conversation (see the module comment). */
+export function builtinAnswer(messages: ReadonlyArray<{ role: string; content: string }>): { text: string; reasoning: string } {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  const { question, sources } = parseSources(lastUser?.content ?? '');
+  if (sources.length) {
+    const best = bestQuote(question, sources);
+    if (!best) return { text: `${PREFIX}No source shares words with your question.`, reasoning: `Compared the question with ${sources.length} sources by the words they share.` };
+    return {
+      text: `${PREFIX}The closest sentence to your question is in source ${best.n}:\n\n> ${best.quote} [${best.n}]`,
+      reasoning: `Compared the question with ${sources.length} sources by the words they share; source ${best.n} matched best.`,
+    };
+  }
+  const context = messages
+    .filter((m) => m !== lastUser && m.role !== 'system')
+    .map((m) => m.content)
+    .join('\n\n');
+  const ranked = rankPassages(question, context);
+  const text = ranked.length
+    ? `${PREFIX}These passages of the conversation share the most words with your question:\n\n${ranked.map((r) => `> ${r.passage}`).join('\n\n')}`
+    : `${PREFIX}No passage of the conversation shares words with your question.`;
+  return { text, reasoning: `Scored ${splitPassages(context).length} passages by term overlap with the question.` };
+}
+
 export class BuiltinResponder implements Upstream {
   readonly model = 'confidant-builtin-quoter';
   readonly describe = 'built-in responder (no language model configured)';
   constructor(private readonly chunkDelayMs = 0) {}
 
   async chat(body: ChatRequestBody, signal: AbortSignal): Promise<AsyncIterable<UpstreamEvent>> {
-    const msgs = body.messages;
-    const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
-    const question = lastUser?.content ?? '';
-    const context = msgs
-      .filter((m) => m !== lastUser)
-      .map((m) => m.content)
-      .concat(lastUser ? [lastUser.content] : [])
-      .join('\n\n');
-    const ranked = rankPassages(question.split('\n\n').pop() ?? question, context);
-    let text = 'No language model is configured on this gateway, so this is not a generated answer. ';
-    if (ranked.length) {
-      text += 'These passages of the context share the most words with your question:\n\n';
-      text += ranked.map((r) => `> ${r.passage}`).join('\n\n');
-    } else {
-      text += 'No passage of the context shares words with your question.';
-    }
+    const { text, reasoning } = builtinAnswer(body.messages);
     const delay = this.chunkDelayMs;
     const words = text.match(/\S+\s*/g) ?? [text];
     async function* gen(): AsyncGenerator<UpstreamEvent> {
-      yield { reasoning: `Scored ${splitPassages(context).length} passages by term overlap with the question.` };
+      yield { reasoning };
       for (let i = 0; i < words.length; i += 4) {
         if (signal.aborted) return;
         if (delay) await new Promise((r) => setTimeout(r, delay));

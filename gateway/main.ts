@@ -5,11 +5,16 @@
  *                      [--api-key KEY] [--upstream-key KEY] [--key-lifetime S] [--key-grace S]
  *                      [--snp-configfs DIR] [--snp-product P] [--kds-url URL]
  *                      [--gpu-evidence-cmd JSON-ARGV] [--rim-url URL] [--gpus N] [--max-body BYTES]
- *                      [--allow-origin ORIGIN]... [--quiet]
+ *                      [--allow-origin ORIGIN]... [--builtin] [--quiet]
  *
  * Without --simulated (real SEV-SNP and GPU evidence) --upstream, --gpu-evidence-cmd and an API key
  * are required. Keys may come from the environment instead of argv (visible to `ps`): CONFIDANT_API_KEY,
- * CONFIDANT_UPSTREAM_KEY. Prints `listening on http://HOST:PORT` once ready; SIGTERM/SIGINT stop it.
+ * CONFIDANT_UPSTREAM_KEY.
+ *
+ * In development (--simulated) the answers come from --upstream if given (any OpenAI-compatible
+ * server: llama.cpp's `llama-server` at http://127.0.0.1:8080, vLLM, LM Studio…), else from Ollama
+ * if it answers at 127.0.0.1:11434, else (or with --builtin) from the built-in quoter (builtin.ts).
+ * Prints `listening on http://HOST:PORT` once ready; SIGTERM/SIGINT stop it.
  */
 import { parseArgs } from 'node:util';
 import { BuiltinResponder } from './builtin.ts';
@@ -47,6 +52,8 @@ const { values } = parseArgs({
     'max-body': { type: 'string', default: String(4 << 20) },
     'allow-origin': { type: 'string', multiple: true },
     'builtin-delay-ms': { type: 'string', default: '0' },
+    /** --simulated: answer with the built-in quoter even when Ollama runs on this machine. */
+    builtin: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
   strict: true,
@@ -72,11 +79,19 @@ async function chooseUpstream(): Promise<Upstream> {
     console.error('--upstream is required without --simulated (the engine in this VM, e.g. http://127.0.0.1:8000)');
     process.exit(2);
   }
+  if (values.builtin && (values.upstream || !values.simulated)) {
+    console.error('--builtin answers without a model, for development: only with --simulated and without --upstream');
+    process.exit(2);
+  }
   if (values.upstream) {
     const model = values.model ?? (await firstModel(values.upstream, upstreamKey)) ?? 'gpt-oss-120b';
     return new OpenAiUpstream(values.upstream, model, upstreamKey);
   }
-  if (await ollamaAnswers(OLLAMA)) return new OpenAiUpstream(OLLAMA, values.model ?? 'gpt-oss:20b', upstreamKey);
+  if (!values.builtin && (await ollamaAnswers(OLLAMA))) {
+    const model = values.model ?? (await firstModel(OLLAMA, upstreamKey));
+    if (model) return new OpenAiUpstream(OLLAMA, model, upstreamKey);
+    log(`Ollama answers at ${OLLAMA} but has no model pulled (ollama pull gpt-oss:20b); using the built-in quoter`);
+  }
   return new BuiltinResponder(num('builtin-delay-ms', values['builtin-delay-ms']));
 }
 

@@ -1,5 +1,8 @@
 // `npm start`: build, start a local development gateway (simulated attestation), and open
-// Chromium with the extension loaded. Without a display, prints how to load dist/ by hand.
+// Chromium with the extension loaded. Without a display, prints how to load dist-dev/ by hand.
+// Arguments after `--` go to the gateway, e.g. answers from a local model server:
+//   npm start -- --upstream http://127.0.0.1:8080     (llama.cpp's llama-server, or any OpenAI-compatible server)
+// Ollama at 127.0.0.1:11434 is used by itself; `--builtin` keeps the built-in quoter.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +26,7 @@ process.on('SIGINT', () => { stopAll(); process.exit(0); });
 process.on('SIGTERM', () => { stopAll(); process.exit(0); });
 
 if (existsSync(join(root, 'gateway', 'main.ts'))) {
-  const gw = spawn('npx', ['tsx', 'gateway/main.ts', '--simulated', '--port', port, '--api-key', 'dev-key'], { cwd: root, stdio: 'inherit' });
+  const gw = spawn('npx', ['tsx', 'gateway/main.ts', '--simulated', '--port', port, '--api-key', 'dev-key', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
   children.push(gw);
   console.log(`Development gateway (simulated attestation): http://127.0.0.1:${port}  API key: dev-key`);
   console.log('In Confidant\'s settings turn on "Trust a development gateway": simulated evidence never passes the production policy.');

@@ -16,6 +16,7 @@ import { DEV_ARK_PEM, DEV_ASK_PEM, DEV_NRAS_INTERMEDIATE_SHA256, DEV_NRAS_ISSUER
 import { fromHex, toHex, utf8 } from '../../src/core/bytes.ts';
 import { checkSimulatedBundle } from '../helpers/sim-check.ts';
 import { collect } from '../helpers/gateway-fixture.ts';
+import { buildMessages } from '../../src/core/chat/prompt.ts';
 import { PROJECT_ROOT, startGateway, type Running } from '../helpers/processes.ts';
 
 let gw: Running;
@@ -23,7 +24,7 @@ let bundle: EvidenceBundle;
 let nonce: Uint8Array;
 
 beforeAll(async () => {
-  gw = await startGateway(['--simulated', '--quiet']); // no --upstream, no Ollama on loopback: built-in responder
+  gw = await startGateway(['--simulated', '--builtin', '--quiet']); // the built-in responder, even if Ollama runs here
   nonce = crypto.getRandomValues(new Uint8Array(32));
   bundle = await fetchBundle(gw.url, nonce);
 }, 40_000);
@@ -86,21 +87,33 @@ describe('simulated evidence', () => {
     expect(dev.checks.find((c) => c.id === 'gpu0.ocsp')).toMatchObject({ passed: true, got: 'good' });
   });
 
-  it('is answered by the built-in responder when no language model is configured', async () => {
+  it('is answered by the built-in responder, which quotes the best sentence of the sources and cites it', async () => {
     const channel = await channelFromVerdict(await checkSimulatedBundle(bundle, nonce), bundle, { gatewayUrl: gw.url, nonce });
     expect(channel.model).toBe('confidant-builtin-quoter');
-    const context = 'Otters hold hands while sleeping so they do not drift apart.\n\nThe harbour opens at dawn.\n\nTaxes are due in April.';
+    const passages = [
+      { title: 'Harbour notes', url: 'https://example.org/harbour', text: 'The harbour opens at dawn. Taxes are due in April.' },
+      { title: 'Sea mammals', url: null, text: 'Sea otters eat urchins. Otters hold hands while sleeping so they do not drift apart. They groom often.' },
+    ];
+    const out = await collect(openSealedChat(channel, { messages: buildMessages('Why do otters hold hands while sleeping?', [], passages) }));
+    expect(out.content).toMatch(/^No language model is configured/);
+    expect(out.content).toContain('in source 2:');
+    expect(out.content).toMatch(/> [^\n]*Otters hold hands while sleeping so they do not drift apart\.[^\n]* \[2\]$/);
+    expect(out.content).not.toContain('Taxes');
+    expect(out.reasoning).toBe('Compared the question with 2 sources by the words they share; source 2 matched best.');
+  });
+
+  it('without sources, quotes the conversation', async () => {
+    const channel = await channelFromVerdict(await checkSimulatedBundle(bundle, nonce), bundle, { gatewayUrl: gw.url, nonce });
     const out = await collect(
       openSealedChat(channel, {
         messages: [
-          { role: 'system', content: context },
-          { role: 'user', content: 'Why do otters hold hands while sleeping?' },
+          { role: 'user', content: 'Otters hold hands while sleeping so they do not drift apart.\n\nTaxes are due in April.' },
+          { role: 'assistant', content: 'Noted.' },
+          { role: 'user', content: 'Why do otters hold hands?' },
         ],
       }),
     );
-    expect(out.content).toMatch(/^No language model is configured/);
     expect(out.content).toContain('> Otters hold hands while sleeping so they do not drift apart.');
     expect(out.content).not.toContain('Taxes');
-    expect(out.reasoning).toMatch(/Scored \d+ passages/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { ConfidantError } from '../core/errors.ts';
 import { isDebugType, type DebugApi } from '../messaging/debug-api.ts';
+import { onMenuClicked } from './menus.ts';
 import { readPage } from './page.ts';
 import { type Reply, toReply } from '../messaging/reply.ts';
 import { sendOffscreen } from '../messaging/send.ts';
@@ -14,6 +15,15 @@ export async function routeDebug(type: string, payload: unknown): Promise<Reply<
   if (type === 'debug.readPage') {
     const { tabId, selection } = payload as DebugApi['debug.readPage']['req'];
     return toReply(() => readPage(tabId, { selectionOnly: selection === true }));
+  }
+  if (type === 'debug.menuClick') {
+    const { menuItemId, tabId, selectionText } = payload as DebugApi['debug.menuClick']['req'];
+    return toReply(async () => {
+      const tab = await chrome.tabs.get(tabId);
+      const info = { menuItemId, editable: false, pageUrl: tab.url ?? '', ...(selectionText ? { selectionText } : {}) };
+      onMenuClicked(info as chrome.contextMenus.OnClickData, tab);
+      return null;
+    });
   }
   await ensureOffscreen();
   return (await sendOffscreen(type, payload)) ?? toReply(() => Promise.reject(new ConfidantError('E_INTERNAL', `No reply to ${type}.`)));

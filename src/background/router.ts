@@ -12,6 +12,7 @@ import { type Reply, toReply } from '../messaging/reply.ts';
 import { apiKeySecret } from './api-keys.ts';
 import { acceptSoftware, attest, getView, transcript } from './gate.ts';
 import { highlightInTab } from './highlight.ts';
+import { selectionTextFor, takePendingSelection } from './menus.ts';
 import { readPage, unreadableReason } from './page.ts';
 import { engine } from './relay.ts';
 import { getSettings, setSettings } from './settings-store.ts';
@@ -57,8 +58,11 @@ const handlers: Handlers = {
     const tabs = await chrome.tabs.query({ lastFocusedWindow: true });
     return tabs.filter((t) => t.id !== undefined && t.url && unreadableReason(t.url) === null).map(info);
   },
+  'ask.pending': async () => takePendingSelection(),
   'page.index': async ({ tabId, selection }) => {
-    const doc = await readPage(await pickTab(tabId), { selectionOnly: selection === true });
+    const id = await pickTab(tabId);
+    const selectionText = selection === true ? await selectionTextFor(id) : undefined;
+    const doc = await readPage(id, { selectionOnly: selection === true, ...(selectionText ? { selectionText } : {}) });
     const { docId, chunks, embedded } = await engine('library.indexPage', { doc });
     return { docId, title: doc.title, url: doc.url ?? '', chars: doc.text.length, mode: embedded ? 'vectors' : 'keywords', chunks, totalChunks: chunks };
   },

@@ -7,6 +7,11 @@
 export interface DebugApi {
   /** Answered by the background: what the page pipeline reads from a tab (src/background/page.ts). */
   'debug.readPage': { req: { tabId: number; selection?: boolean }; res: import('./library.ts').NewDocument };
+  /**
+   * Answered by the background: what a click on one of its context menu items does (headless
+   * Chromium cannot open a context menu), with the selection the menu would carry.
+   */
+  'debug.menuClick': { req: { menuItemId: string; tabId: number; selectionText?: string }; res: null };
   /** The first vectors of a saved document, to look for their bytes on disk. */
   'debug.vectors': { req: { docId: number; count: number }; res: number[][] };
   /** Embeds texts with the loaded model and times it (benchmarks). */
@@ -38,7 +43,7 @@ export interface DebugApi {
 
 export type DebugType = keyof DebugApi;
 
-export const DEBUG_TYPES = ['debug.readPage', 'debug.vectors', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index'] as const satisfies readonly DebugType[];
+export const DEBUG_TYPES = ['debug.readPage', 'debug.menuClick', 'debug.vectors', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index'] as const satisfies readonly DebugType[];
 
 type Missing = Exclude<DebugType, (typeof DEBUG_TYPES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

@@ -30,6 +30,19 @@ export interface IndexedPage {
   totalChunks: number;
 }
 
+/**
+ * A selection the context menu asked about, waiting for the panel. Its text stays with the
+ * background (which reads it into the index when the question is asked), never in the panel.
+ */
+export interface PendingSelection {
+  tabId: number;
+  title: string;
+  url: string;
+  /** Characters selected. */
+  chars: number;
+  at: number;
+}
+
 /** What the background answers itself. */
 export interface BackgroundApi {
   /** Liveness and state the worker rebuilt after being woken. */
@@ -38,6 +51,8 @@ export interface BackgroundApi {
   'tabs.active': { req: Empty; res: TabInfo };
   /** Other open tabs of this window that could be read, to ask across several. */
   'tabs.list': { req: Empty; res: TabInfo[] };
+  /** The selection the context menu asked about, if any (once: it is cleared as it is handed over). */
+  'ask.pending': { req: Empty; res: PendingSelection | null };
   /**
    * Reads a tab (the active one, or one the person picked from `tabs.list`) and indexes it for a
    * question, without saving it: never-read sites and unreadable pages are refused before anything
@@ -76,4 +91,4 @@ export type PanelEvent =
   /** Something the background did for the person (context menu saves): shown as a notice. */
   | { type: 'notice'; payload: { level: 'info' | 'error'; text: string } }
   /** The context menu asked about a selection: the panel puts it in the composer. */
-  | { type: 'ask.selection'; payload: { tabId: number; text: string; title: string; url: string } };
+  | { type: 'ask.selection'; payload: PendingSelection };

@@ -16,6 +16,7 @@ import { Onboarding } from '../features/onboarding/Onboarding.tsx';
 import { SettingsView } from '../features/settings/SettingsView.tsx';
 import { t } from '../i18n.ts';
 import { EngineLine } from './EngineLine.tsx';
+import { SuccessNotice } from './ErrorNotice.tsx';
 import { Icon, type IconName } from './Icon.tsx';
 import { Spinner } from './Progress.tsx';
 
@@ -97,6 +98,23 @@ export function App(props: AppProps) {
             </button>
           ))}
         </nav>
+      )}
+      {library.menuNotice.value && !inOnboarding && (
+        <div class="menu-notice">
+          {library.menuNotice.value.level === 'info' ? (
+            <SuccessNotice text={library.menuNotice.value.text} onDismiss={() => (library.menuNotice.value = null)} />
+          ) : (
+            <div class="notice notice-error" role="alert">
+              <Icon name="alert" class="notice-icon" />
+              <div class="notice-body">
+                <p class="notice-text">{library.menuNotice.value.text}</p>
+              </div>
+              <button type="button" class="icon-btn notice-close" aria-label={t('dismiss')} title={t('dismiss')} onClick={() => (library.menuNotice.value = null)}>
+                <Icon name="x" />
+              </button>
+            </div>
+          )}
+        </div>
       )}
       <main id="main" tabIndex={-1}>
         {!app.ready.value ? (

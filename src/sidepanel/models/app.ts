@@ -31,6 +31,7 @@ export function createAppModel({ engine, settings, attestation, library, chat, o
     await Promise.all([library.load(), settings.load(), attestation.load()]);
     await onboarding.load();
     ready.value = true;
+    void chat.takePendingSelection();
   }
 
   /** Deletes the library (documents, conversations, the API key) and forgets the gateway; starts over. */
@@ -53,8 +54,14 @@ export function createAppModel({ engine, settings, attestation, library, chat, o
     wasUnlocked = unlocked;
   });
 
+  // The context menu asked about a selection: show the question box.
+  const stopSelectionEffect = effect(() => {
+    if (chat.selectionToken.value > 0) nav.show('ask');
+  });
+
   function dispose(): void {
     stopKeyEffect();
+    stopSelectionEffect();
     chat.dispose();
     library.dispose();
     attestation.dispose();

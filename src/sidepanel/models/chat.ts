@@ -8,6 +8,7 @@ import { ConfidantError, toErrorData, type ErrorCode, type ErrorData } from '../
 import type { Settings } from '../../core/settings/settings.ts';
 import type { AttestState, ConversationRecord, ConversationSummary, Receipt } from '../../messaging/views.ts';
 import type { ChatToPanel, ChatTurn } from '../../messaging/chat-port.ts';
+import type { PendingSelection } from '../../messaging/panel-api.ts';
 import type { Passage, Retrieval } from '../../messaging/library.ts';
 import {
   decodeError,
@@ -21,6 +22,7 @@ import {
   type Phase,
 } from '../lib/chat.ts';
 import { textFragmentUrl } from '../lib/citations.ts';
+import { conversationFileName, conversationMarkdown } from '../lib/export.ts';
 import { samePage } from '../lib/format.ts';
 import type { ChatPort, Platform, Transport } from '../transport.ts';
 
@@ -89,6 +91,10 @@ export function createChatModel(deps: ChatDeps) {
   /** The conversation could not be stored (the library is locked, say). */
   const unsaved = signal(false);
   const lastCite = signal<{ messageId: number; n: number; outcome: CiteOutcome } | null>(null);
+  /** A selection the context menu asked about: questions in the 'selection' scope are about it. */
+  const selection = signal<PendingSelection | null>(null);
+  /** Changes when a selection arrives, so the view can focus the question box. */
+  const selectionToken = signal(0);
 
   const busy = computed(() => isBusy(phase.value));
   const canRegenerate = computed(() => {
@@ -110,18 +116,52 @@ export function createChatModel(deps: ChatDeps) {
     return { id: nextId++, role, content, reasoning: '', passages, retrieval, receipt: null, error: null, retryAt: null, status: role === 'user' ? 'done' : 'streaming', statusText: null };
   }
 
+  // ---- the selection from the context menu ------------------------------------------------------
+
+  function useSelection(p: PendingSelection): void {
+    batch(() => {
+      selection.value = p;
+      scope.value = 'selection';
+      selectionToken.value++;
+    });
+  }
+
+  /** Drops the selection; questions go back to the whole page. */
+  function clearSelection(): void {
+    batch(() => {
+      selection.value = null;
+      if (scope.value === 'selection') scope.value = 'page';
+    });
+  }
+
+  /** At start: a selection the context menu asked about before the panel was open. */
+  async function takePendingSelection(): Promise<void> {
+    const p = await transport.request('ask.pending', {}).catch(() => null);
+    if (p) useSelection(p);
+  }
+
+  const unsubscribe = transport.onEvent((e) => {
+    if (e.type === 'ask.selection') {
+      // Handed over by the event; the stored copy is no longer needed.
+      void transport.request('ask.pending', {}).catch(() => null);
+      useSelection(e.payload);
+    }
+  });
+
   // ---- asking ---------------------------------------------------------------------------------
 
   /**
    * Has the background read and index the page the panel acts on (or only its selection). The
    * page's text never comes to the panel: only the passages retrieved from it do.
    */
-  async function indexCurrentPage(myRun: number, selection: boolean): Promise<{ docId: number; title: string | null }> {
+  async function indexCurrentPage(myRun: number, onlySelection: boolean): Promise<{ docId: number; title: string | null }> {
     phase.value = 'reading';
-    const tab = await deps.activeTab();
+    // The selection lives in the tab the context menu was used in, whichever tab is active now.
+    const picked = onlySelection ? selection.value : null;
+    const tabId = picked ? picked.tabId : (await deps.activeTab()).tabId;
     if (myRun !== run) throw localError('E_ABORTED', 'stopped');
     phase.value = 'indexing';
-    const page = await transport.request('page.index', { tabId: tab.tabId, ...(selection ? { selection: true } : {}) });
+    const page = await transport.request('page.index', { tabId, ...(onlySelection ? { selection: true } : {}) });
     if (myRun !== run) throw localError('E_ABORTED', 'stopped');
     return { docId: page.docId, title: page.title };
   }
@@ -398,6 +438,15 @@ export function createChatModel(deps: ChatDeps) {
     }
   }
 
+  /** Downloads this conversation as a Markdown file (question, answer, sources, receipt). */
+  function exportMarkdown(): boolean {
+    const record = toRecord();
+    if (!record) return false;
+    const now = platform.now();
+    platform.download(conversationFileName(record.title, now), conversationMarkdown(record, now), 'text/markdown');
+    return true;
+  }
+
   async function loadConversations(): Promise<void> {
     try {
       conversations.value = await transport.request('conversations.list', {});
@@ -473,10 +522,18 @@ export function createChatModel(deps: ChatDeps) {
     openCitation,
     copy,
     persist,
+    exportMarkdown,
+    selection,
+    selectionToken,
+    clearSelection,
+    takePendingSelection,
     loadConversations,
     openConversation,
     deleteConversation,
-    dispose: () => stop(),
+    dispose: () => {
+      stop();
+      unsubscribe();
+    },
   };
 }
 

@@ -52,6 +52,8 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
   const busy = signal<LibraryAction | null>(null);
   const error = signal<{ action: LibraryAction; error: ErrorData } | null>(null);
   const notice = signal<LibraryNotice | null>(null);
+  /** What the background did from a context menu (a save, or why it failed), in its words. */
+  const menuNotice = signal<{ level: 'info' | 'error'; text: string } | null>(null);
   const query = signal('');
   const results = signal<Passage[] | null>(null);
   /** How the shown results were found (keywords only while the embedding model is not here). */
@@ -327,6 +329,11 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
   }
 
   const unsubscribe = transport.onEvent((e) => {
+    if (e.type === 'notice') {
+      menuNotice.value = e.payload;
+      if (e.payload.level === 'info' && state.value?.unlocked) void refreshDocs();
+      return;
+    }
     if (e.type !== 'engine.event') return;
     const ev = e.payload;
     if (ev.kind === 'progress') {
@@ -347,6 +354,7 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
     busy,
     error,
     notice,
+    menuNotice,
     query,
     results,
     resultsRetrieval,

@@ -15,7 +15,7 @@ export interface DebugDeps {
   models: ModelManager;
 }
 
-type Handlers = { [K in Exclude<DebugType, 'debug.readPage'>]: (p: DebugApi[K]['req']) => Promise<DebugApi[K]['res']> };
+type Handlers = { [K in Exclude<DebugType, 'debug.readPage' | 'debug.menuClick'>]: (p: DebugApi[K]['req']) => Promise<DebugApi[K]['res']> };
 
 export function debugHandlers({ withLib, currentEmbedder, models }: DebugDeps): Handlers {
   return {

@@ -71,6 +71,9 @@ export function AskView({ chat, library, attestation, settings, nav }: AskViewPr
           {chat.conversationTitle.value ?? t('askTitle')}
         </h2>
         {chat.unsaved.value && messages.length > 0 && <span class="tag" title={t('unsavedTitle')}>{t('unsaved')}</span>}
+        <button type="button" class="icon-btn" aria-label={t('exportMarkdown')} title={t('exportMarkdown')} disabled={messages.length === 0} onClick={() => chat.exportMarkdown()}>
+          <Icon name="download" />
+        </button>
         <button type="button" class="icon-btn" aria-label={t('historyTitle')} title={t('historyTitle')} onClick={() => nav.show('history')}>
           <Icon name="history" />
         </button>
@@ -217,7 +220,9 @@ export function AskView({ chat, library, attestation, settings, nav }: AskViewPr
           onSend={() => void chat.ask()}
           onStop={() => chat.stop()}
           blocked={locked}
-          focusToken={focusToken}
+          focusToken={focusToken + chat.selectionToken.value}
+          selection={chat.selection.value}
+          onClearSelection={() => chat.clearSelection()}
         />
       </div>
     </section>

@@ -7,6 +7,8 @@ import { Icon } from '../../components/Icon.tsx';
 import { Segmented } from '../../components/Segmented.tsx';
 import { t } from '../../i18n.ts';
 import { ASK_SCOPES, composerKey, SCOPE_KEY, type AskScope } from '../../lib/chat.ts';
+import { formatNumber, siteOf } from '../../lib/format.ts';
+import type { PendingSelection } from '../../../messaging/panel-api.ts';
 
 export interface ComposerProps {
   draft: string;
@@ -23,9 +25,13 @@ export interface ComposerProps {
   blocked?: boolean;
   /** Focus the box when this number changes (new chat, suggestion chosen). */
   focusToken?: number;
+  /** A selection the context menu asked about: offered as a scope, and named while chosen. */
+  selection?: PendingSelection | null;
+  onClearSelection?: () => void;
 }
 
-export function Composer({ draft, onDraft, scope, onScope, running, confirming, onSend, onStop, blocked, focusToken }: ComposerProps) {
+export function Composer({ draft, onDraft, scope, onScope, running, confirming, onSend, onStop, blocked, focusToken, selection, onClearSelection }: ComposerProps) {
+  const scopes: readonly AskScope[] = selection ? [...ASK_SCOPES, 'selection'] : ASK_SCOPES;
   const box = useRef<HTMLTextAreaElement>(null);
   const empty = !draft.trim();
 
@@ -58,8 +64,16 @@ export function Composer({ draft, onDraft, scope, onScope, running, confirming, 
         label={t('scopeLabel')}
         value={scope}
         onChange={onScope}
-        options={ASK_SCOPES.map((s) => ({ value: s, label: t(SCOPE_KEY[s]), title: t(`${SCOPE_KEY[s]}Title`) }))}
+        options={scopes.map((s) => ({ value: s, label: t(SCOPE_KEY[s]), title: t(`${SCOPE_KEY[s]}Title`) }))}
       />
+      {selection && scope === 'selection' && (
+        <p class="selection-chip" data-testid="selection-chip">
+          <span>{t('selectionChip', [selection.title || siteOf(selection.url) || '—', formatNumber(selection.chars)])}</span>
+          <button type="button" class="icon-btn" aria-label={t('selectionClear')} title={t('selectionClear')} onClick={onClearSelection}>
+            <Icon name="x" size={14} />
+          </button>
+        </p>
+      )}
       <div class="composer-box">
         <label for="ask-input" class="sr-only">
           {t('askLabel')}
@@ -69,7 +83,7 @@ export function Composer({ draft, onDraft, scope, onScope, running, confirming, 
           ref={box}
           rows={1}
           value={draft}
-          placeholder={scope === 'library' ? t('askPlaceholderLibrary') : t('askPlaceholderPage')}
+          placeholder={scope === 'library' ? t('askPlaceholderLibrary') : scope === 'selection' ? t('askPlaceholderSelection') : t('askPlaceholderPage')}
           aria-describedby="ask-hint"
           onInput={(e) => onDraft(e.currentTarget.value)}
           onKeyDown={(e) => {

@@ -200,6 +200,8 @@ export default defineConfig(({ mode }) => {
   // Headless Chromium cannot answer a permission prompt: the test build holds, up front, the hosts
   // the store build asks for when a gateway is added (loopback stand-ins, and AMD KDS and GitHub,
   // which are unreachable here so their checks report "not checked").
+  // The optional "tabs" permission (asking about several tabs) is held up front for the same reason.
+  if (test) m.permissions = [...m.permissions, 'tabs'];
   if (test) m.host_permissions = ['http://127.0.0.1/*', 'https://kdsintf.amd.com/*', 'https://api.github.com/*', 'https://github.com/*', 'https://objects.githubusercontent.com/*', 'https://release-assets.githubusercontent.com/*'];
   return {
     plugins: [preact(), crx({ manifest: m as ManifestV3Export }), onnxRuntimeFiles(), bundledModels(), noWebAccessibleResources(), ...(test ? [benchPage()] : [])],

@@ -85,7 +85,7 @@ export async function run(): Promise<BenchRow[]> {
   }, 7, 1);
   rows.push(row('driver RIM verify (XML parse, C14N 1.1, signature, chain), warm', rimVerify, 'ms', 'bare ECDSA P-384 verify, warm', warmBare));
 
-  await import('../src/core/attest/x509.ts');
+  await import('../src/core/attest/x509/peculiar.ts');
   const { X509Certificate } = await import('@peculiar/x509');
   const pem = readVectorText(CHAIN);
   const ders = nv.parsePemChain('c', pem);

@@ -10,6 +10,8 @@ describe('manifest', () => {
   it('asks for the fewest permissions, and host access only at run time', () => {
     expect([...manifest.permissions].sort()).toEqual(['activeTab', 'contextMenus', 'offscreen', 'scripting', 'sidePanel', 'storage']);
     expect(manifest.host_permissions).toBeUndefined();
+    // Listing tabs by title is asked for only when the person chooses several tabs to ask about.
+    expect(manifest.optional_permissions).toEqual(['tabs']);
     const all = JSON.stringify(manifest);
     expect(all).not.toContain('<all_urls>');
     expect(manifest.content_scripts).toBeUndefined(); // injected on demand only

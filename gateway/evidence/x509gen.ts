@@ -8,7 +8,7 @@ import * as x509 from '@peculiar/x509';
 import { derInt, derIa5, derOctets, derOid, derSeq, tlv } from './der.ts';
 import { concatBytes } from '../../src/core/bytes.ts';
 import type { TcbParts } from '../../src/core/attest/sevsnp/abi.ts';
-import { readTlv } from '../../src/core/attest/sevsnp/certs.ts';
+import { readElement } from '../../src/core/attest/x509/der.ts';
 
 x509.cryptoProvider.set(globalThis.crypto);
 
@@ -152,14 +152,14 @@ export { concatBytes, x509 };
  */
 export async function withZeroSerial(cert: x509.X509Certificate, signingKey: CryptoKey, alg: Algorithm | EcdsaParams): Promise<x509.X509Certificate> {
   const der = new Uint8Array(cert.rawData);
-  const outer = readTlv(der, 0);
-  const tbs = readTlv(der, outer.start);
-  const tbsBody = der.subarray(tbs.start, tbs.end);
-  const version = readTlv(tbsBody, 0);
+  const outer = readElement('certificate', der, 0);
+  const tbs = readElement('tbsCertificate', der, outer.contentStart);
+  const tbsBody = tbs.content;
+  const version = readElement('version', tbsBody, 0);
   if (version.tag !== 0xa0) throw new Error('TBS has no explicit version');
-  const serial = readTlv(tbsBody, version.end);
+  const serial = readElement('serialNumber', tbsBody, version.end);
   const newTbs = derSeq(tbsBody.subarray(0, version.end), new Uint8Array([0x02, 0x01, 0x00]), tbsBody.subarray(serial.end));
-  const sigAlg = der.subarray(tbs.end, readTlv(der, tbs.end).end);
+  const sigAlg = readElement('signatureAlgorithm', der, tbs.end).raw;
   if (alg.name !== 'RSA-PSS') throw new Error('zero-serial re-signing is only wired for RSA-PSS issuers (raw signature = BIT STRING)');
   const sig = new Uint8Array(await crypto.subtle.sign(alg, signingKey, newTbs as BufferSource));
   const bitString = tlv(0x03, concatBytes([new Uint8Array([0]), sig]));

@@ -63,8 +63,9 @@ const handlers: Handlers = {
     const id = await pickTab(tabId);
     const selectionText = selection === true ? await selectionTextFor(id) : undefined;
     const doc = await readPage(id, { selectionOnly: selection === true, ...(selectionText ? { selectionText } : {}) });
-    const { docId, chunks, embedded } = await engine('library.indexPage', { doc });
-    return { docId, title: doc.title, url: doc.url ?? '', chars: doc.text.length, mode: embedded ? 'vectors' : 'keywords', chunks, totalChunks: chunks };
+    const page = await engine('library.indexPage', { doc });
+    const mode = page.embedded ? 'vectors' : page.embedding ? 'embedding' : 'keywords';
+    return { docId: page.docId, title: doc.title, url: doc.url ?? '', chars: doc.text.length, mode, chunks: page.chunks, totalChunks: page.totalChunks };
   },
   'page.save': async ({ tabId, selection }) => {
     const doc = await readPage(await pickTab(tabId), { selectionOnly: selection === true });

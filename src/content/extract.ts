@@ -8,7 +8,7 @@
  */
 import { Readability } from '@mozilla/readability';
 import type { PageExtract } from '../messaging/library.ts';
-import { toText, visibleClone } from './visible-text.ts';
+import { toText, visibleClone } from '../dom/html-text.ts';
 
 /** Below this much article text, Readability probably missed the point of the page. */
 const MIN_ARTICLE_CHARS = 400;

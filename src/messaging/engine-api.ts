@@ -53,7 +53,10 @@ export interface ModelConfig {
 
 /** Text of a PDF, as light Markdown (paragraphs; headings guessed from font size). */
 export interface PdfText {
+  /** The document's own title if it has a meaningful one, else its first heading or line. */
   title: string;
+  /** The title from the document's metadata alone (an imported file falls back to its name instead). */
+  metadataTitle: string | null;
   text: string;
   pages: number;
 }
@@ -80,7 +83,8 @@ export interface EngineApi {
   'library.setAutoLock': { req: { minutes: number }; res: LibraryState };
   'library.save': { req: { doc: NewDocument }; res: DocSummary };
   /** Indexes a page in memory only; `embedded` is false when the model was not here (keywords only). */
-  'library.indexPage': { req: { doc: NewDocument }; res: { docId: number; chunks: number; embedded: boolean } };
+  /** A page asked about, indexed in memory (or found indexed already); a long one is embedded in the background. */
+  'library.indexPage': { req: { doc: NewDocument }; res: { docId: number; chunks: number; totalChunks: number; embedded: boolean; embedding: boolean } };
   'library.list': { req: Empty; res: DocSummary[] };
   'library.get': { req: { id: number }; res: { summary: DocSummary; text: string } };
   'library.delete': { req: { id: number }; res: null };

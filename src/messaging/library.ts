@@ -56,11 +56,10 @@ export interface Passage {
 }
 
 /**
- * How the passages were chosen. `hybrid`: by meaning (the embedding model) and by keywords.
- * Without the model on this device: `whole-page`, a short page sent whole, or `keywords`, a long
- * page (or the library) searched by its words only.
+ * How passages were chosen: by meaning and words; by words only (no embedding model); by words
+ * while a long page is still being embedded (its vectors come soon); or the whole (short) page.
  */
-export type Retrieval = 'hybrid' | 'keywords' | 'whole-page';
+export type Retrieval = 'hybrid' | 'keywords' | 'keywords-embedding' | 'whole-page';
 
 export interface SearchResult {
   passages: Passage[];

@@ -23,8 +23,11 @@ export interface IndexedPage {
   url: string;
   /** Characters of readable text. */
   chars: number;
-  /** vectors: embedded (and keyword-indexed); keywords: keyword search only (no embedding model yet). */
-  mode: 'vectors' | 'keywords';
+  /**
+   * vectors: embedded (and keyword-indexed); keywords: keyword search only (no embedding model
+   * yet); embedding: a long page found by its words now, its vectors being made in the background.
+   */
+  mode: 'vectors' | 'keywords' | 'embedding';
   /** Chunks indexed so far, and in all; equal when done. Big pages answer early (see page.index). */
   chunks: number;
   totalChunks: number;

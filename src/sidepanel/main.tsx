@@ -10,8 +10,8 @@ import { MODEL_IMPORT_CACHE, MODEL_IMPORT_ORIGIN } from '../messaging/engine-api
 import { isEnvelopeFor, isExtensionSender } from '../messaging/envelope.ts';
 import type { PanelEvent } from '../messaging/panel-api.ts';
 import { askBackground } from '../messaging/send.ts';
-import { App } from './components/App.tsx';
-import { readDocument } from './features/library/read-file.ts';
+import { App } from './App.tsx';
+import { readDocument } from './lib/read-file.ts';
 import { matchModelFiles } from './lib/model-folder.ts';
 import { createAppModel } from './models/app.ts';
 import { createAttestationModel } from './models/attestation.ts';
@@ -77,6 +77,11 @@ const platform: Platform = {
     }
   },
   requestOrigins: (patterns) => chrome.permissions.request({ origins: patterns }),
+  async requestTabsAccess() {
+    // Already granted (or required, as in the test build): no prompt.
+    if (await chrome.permissions.contains({ permissions: ['tabs'] })) return true;
+    return chrome.permissions.request({ permissions: ['tabs'] });
+  },
   async openTab(url) {
     await chrome.tabs.create({ url, active: true });
   },
@@ -94,7 +99,7 @@ const platform: Platform = {
   },
   copyText: (text) => navigator.clipboard.writeText(text),
   persistStorage: () => navigator.storage.persist(),
-  readDocument: (file) => readDocument(file as File),
+  readDocument: (file) => readDocument(file as File, (data) => transport.request('pdf.extract', { data })),
   readText: (file) => (file as File).text(),
   async stageModelFiles(files, wanted) {
     const { chosen, missing } = matchModelFiles(files.map((f) => f.webkitRelativePath || f.name), wanted);

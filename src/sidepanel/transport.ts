@@ -43,6 +43,8 @@ export interface Platform {
   tabInfo(tabId: number): Promise<{ tabId: number; url: string | null; title: string | null } | null>;
   /** Ask for host access (patterns such as `https://host/*`); must be called from a click handler. */
   requestOrigins(patterns: string[]): Promise<boolean>;
+  /** Ask for the optional "tabs" permission (to list tabs by title); from a click handler. */
+  requestTabsAccess(): Promise<boolean>;
   /** Where the services around endpoints are reached (the test build may point them at stand-ins). */
   readonly endpoints: Endpoints;
   /** Opens a URL in a new tab beside the current one. */

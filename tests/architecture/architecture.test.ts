@@ -39,6 +39,8 @@ describe('architecture', () => {
     ['src/worker/x.ts', "import { h } from 'preact';", 'only the side panel imports Preact'],
     ['gateway/x.ts', "import { t } from '../src/sidepanel/i18n.ts';", 'gateway shares only src/core'],
     ['src/messaging/x.ts', "import { t } from '../sidepanel/i18n.ts';", 'messaging imports only core'],
+    ['src/background/x.ts', "import { toText } from '../dom/html-text.ts';", 'only content and sidepanel import dom'],
+    ['src/dom/x.ts', "import { Reply } from '../messaging/reply.ts';", 'dom imports only core'],
   ])('flags %s: %s', (file, source, rule) => {
     expect(checkFile(ROOT, f(file), source).map((v) => v.rule)).toContain(rule);
   });
@@ -49,6 +51,8 @@ describe('architecture', () => {
     ['src/core/x.ts', '// chrome.runtime is not used here\nexport const s = "document.title";'],
     ['src/core/x.ts', "import { DOMParser } from '@xmldom/xmldom';\nexport const p = () => new DOMParser();"],
     ['src/sidepanel/x.ts', "import { Reply } from '../messaging/reply.ts';\nimport { t } from '../core/errors.ts';"],
+    ['src/content/x.ts', "import { toText } from '../dom/html-text.ts';"],
+    ['src/sidepanel/x.ts', "import { htmlToText } from '../dom/html-text.ts';"],
   ])('allows %s: %s', (file, source) => {
     expect(checkFile(ROOT, f(file), source)).toEqual([]);
   });

@@ -5,13 +5,17 @@
  * - Context folders (background, offscreen, worker, sidepanel, content) never import each
  *   other's code; they meet only through src/messaging. A `?worker&url` / `?script` / `?url`
  *   import names a built file, not code, and is allowed.
+ * - src/dom is DOM-only code shared by the two contexts that have a DOM (content, sidepanel): it
+ *   imports only core, and only they import it.
  * - Only the worker imports SQLite and transformers.js; only the side panel imports Preact.
  * - gateway/ shares only src/core.
  */
 import { dirname, relative, resolve, sep } from 'node:path';
 
 export const CONTEXTS = ['background', 'offscreen', 'worker', 'sidepanel', 'content'] as const;
-const SRC_AREAS = [...CONTEXTS, 'core', 'messaging'] as const;
+const SRC_AREAS = [...CONTEXTS, 'core', 'messaging', 'dom'] as const;
+/** The contexts with a DOM, which may share src/dom. */
+const DOM_CONTEXTS = ['content', 'sidepanel'];
 
 /** Pure packages core may use: Web Crypto helpers and parsers that run anywhere. */
 export const CORE_PACKAGES = [/^@peculiar\//, /^@hpke\//, /^@noble\//, /^reflect-metadata$/, /^@xmldom\/xmldom$/, /^@freedomofpress\/sigstore-browser$/, /^hash-wasm$/, /^ehbp$/, /^@bufbuild\/protobuf\/wire$/];
@@ -63,7 +67,9 @@ export function checkFile(root: string, file: string, source: string): Violation
       if (area === 'core') v.push({ file: rel, rule: 'core imports only core', detail: spec });
       else if (area === 'gateway' && target !== 'core') v.push({ file: rel, rule: 'gateway shares only src/core', detail: spec });
       else if (area === 'messaging' && target !== 'core') v.push({ file: rel, rule: 'messaging imports only core', detail: spec });
-      else if ((CONTEXTS as readonly string[]).includes(area) && target !== 'core' && target !== 'messaging')
+      else if (area === 'dom' && target !== 'core') v.push({ file: rel, rule: 'dom imports only core', detail: spec });
+      else if (target === 'dom' && !DOM_CONTEXTS.includes(area)) v.push({ file: rel, rule: 'only content and sidepanel import dom', detail: spec });
+      else if ((CONTEXTS as readonly string[]).includes(area) && target !== 'core' && target !== 'messaging' && target !== 'dom')
         v.push({ file: rel, rule: 'contexts never import each other', detail: spec });
       continue;
     }

@@ -1,8 +1,10 @@
 /**
  * What people ask of tools like this one, through the panel: "Ask Confidant about the selection"
  * from the context menu (the question is about the selected text only, and the panel says so),
- * saving from the context menu with a notice where the person is looking, and a conversation
- * exported to Markdown with its sources and receipt.
+ * saving from the context menu with a notice where the person is looking, a conversation
+ * exported to Markdown with its sources and receipt, several open tabs asked about together, and
+ * a long page answered from its words while it is still being embedded (with progress), then by
+ * meaning once it is, without being read again.
  *
  * Headless Chromium cannot open a context menu: the test build's `debug.menuClick` runs the
  * background's own click handler with the selection the menu would carry.
@@ -16,6 +18,12 @@ import { ask, launch, loadTestModel, PANEL_PATH, ROOT, TEST_MODELS_DIR, useGatew
 import { serveDir, type StaticServer } from './server.ts';
 
 const API_KEY = 'panel-context-e2e-key';
+/** About 60,000 characters: well over the chunks embedded before a first answer. */
+const BIG_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lighthouse Logbook</title></head><body><article>
+<h1>Lighthouse Logbook</h1>
+${Array.from({ length: 40 }, (_, i) => `<h2>Season ${1850 + i}</h2>${Array.from({ length: 6 }, (_, j) => `<p>Entry ${i}.${j}: in the season of ${1850 + i} keeper number ${i * 10 + j} trimmed the wicks, polished the lens, logged the weather as ${['fair', 'foggy', 'stormy', 'calm', 'squally', 'clear'][j]} and noted ${i + j} passing vessels before dawn.</p>`).join('')}`).join('\n')}
+<p>The pelican colony nested on the north ledge in the final season.</p>
+</article></body></html>`;
 const SELECTED = 'Alan Stevenson completed the granite tower in 1844 after six seasons of work on the exposed rock.';
 
 let stack: Stack;
@@ -55,12 +63,13 @@ async function openTab(url: string): Promise<Page> {
 
 beforeAll(async () => {
   stack = await startStack(['--api-key', API_KEY]);
-  site = await serveDir(join(ROOT, 'tests', 'e2e', 'pages'));
+  site = await serveDir(join(ROOT, 'tests', 'e2e', 'pages'), { '/big.html': BIG_PAGE });
   models = await serveDir(TEST_MODELS_DIR);
   session = await launch();
   const setup = await session.context.newPage();
   await setup.goto(`chrome-extension://${session.extensionId}/${PANEL_PATH}`);
-  await loadTestModel(setup, models.origin);
+  // The MiniLM-shaped model embeds at the real model's speed: a long page takes seconds.
+  await loadTestModel(setup, models.origin, 'confidant-test/minilm-shaped');
   await ask(setup, 'library.setup', { passphrase: null });
   await ask(setup, 'kv.put', { key: 'panel.onboarding', value: 'complete' });
   await useGateway(setup, { url: stack.gateway.url, development: true, apiKey: API_KEY });
@@ -143,5 +152,65 @@ describe('the context menu and export', () => {
     expect(md).toMatch(/_Sent .* to http:\/\/127\.0\.0\.1:\d+ \(confidant, model .*\) under attested key .*development gateway \(simulated evidence\)/);
     await p.close();
     await article.close();
+  });
+
+  it('asks about several open tabs together: chosen in the panel, each read on the device, passages from each sent', async () => {
+    const glaciers = await openTab(site.url('glaciers.html'));
+    const saturn = await openTab(site.url('saturn.html'));
+    const p = await panelFor(site.url('glaciers.html'));
+    await p.getByRole('button', { name: 'Ask about several tabs…' }).click();
+    const picker = p.getByTestId('tab-picker');
+    await expect.poll(() => picker.getByRole('checkbox').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    // The tab the panel acts on is chosen first.
+    await expect(picker.getByRole('checkbox', { name: /How Glaciers Move/ }).isChecked()).resolves.toBe(true);
+    await picker.getByRole('checkbox', { name: /The Rings of Saturn/ }).check();
+    await picker.getByRole('button', { name: 'Use these tabs' }).click();
+    await expect.poll(() => p.getByTestId('tabs-chip').textContent()).toContain('2 tabs: How Glaciers Move, The Rings of Saturn');
+    await expect(p.getByRole('radio', { name: 'Tabs' }).isChecked()).resolves.toBe(true);
+
+    await askIn(p, 'How do glaciers flow, and what are Saturn rings made of?');
+    await expect.poll(() => p.getByTestId('answer').last().getAttribute('class'), { timeout: 60_000 }).toContain('status-done');
+    const sent = await lastSent();
+    expect(sent).toContain('ice deforms under its own weight');
+    expect(sent).toContain('made mostly of water ice');
+    // Sources name both pages.
+    const sources = (await p.getByTestId('answer').last().textContent()) ?? '';
+    expect(sources).toContain('How Glaciers Move');
+    expect(sources).toContain('The Rings of Saturn');
+
+    await p.getByRole('button', { name: 'Ask about this page only' }).click();
+    await expect(p.getByRole('radio', { name: 'This page' }).isChecked()).resolves.toBe(true);
+    await expect(p.getByRole('radio', { name: 'Tabs' }).count()).resolves.toBe(0);
+    await p.close();
+    await glaciers.close();
+    await saturn.close();
+  });
+
+  it('a long page answers from its words while it is embedded, with progress; then by meaning, without being read again', async () => {
+    const big = await openTab(site.url('big.html'));
+    const p = await panelFor(site.url('big.html'));
+    await askIn(p, 'Where did the pelican colony nest?');
+    // The page's embedding runs on after the answer, with a progress bar.
+    await expect.poll(() => p.locator('.engine-progress').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => p.getByTestId('answer').last().getAttribute('class'), { timeout: 60_000 }).toContain('status-done');
+    await expect(p.getByTestId('answer').last().getByTestId('retrieval-note').textContent()).resolves.toContain('still being embedded');
+    expect(await lastSent()).toContain('The pelican colony nested on the north ledge');
+    await expect(p.locator('.engine-progress').count()).resolves.toBe(1);
+
+    // Done: the bar goes, and the next question is matched by meaning too (no note).
+    await expect.poll(() => p.locator('.engine-progress').count(), { timeout: 120_000 }).toBe(0);
+    await askIn(p, 'Which keeper polished the lens in 1861?');
+    await expect.poll(() => p.getByTestId('answer').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => p.getByTestId('answer').last().getAttribute('class'), { timeout: 60_000 }).toContain('status-done');
+    await expect(p.getByTestId('answer').last().getByTestId('retrieval-note').count()).resolves.toBe(0);
+    // Asked about again, the page is found in the index as it is: same document, all chunks embedded.
+    const tabId = await tabIdOf(site.url('big.html'));
+    const again = await ask<{ docId: number; mode: string; chunks: number; totalChunks: number }>(p, 'page.index', { tabId });
+    const once = await ask<{ docId: number }>(p, 'page.index', { tabId });
+    expect(again).toMatchObject({ mode: 'vectors', docId: once.docId });
+    expect(again.chunks).toBe(again.totalChunks);
+    expect(again.totalChunks).toBeGreaterThan(32);
+    await p.close();
+    await big.close();
   });
 });

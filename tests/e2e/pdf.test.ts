@@ -94,7 +94,7 @@ describe('pdf.extract: a PDF read locally in the engine', () => {
 
   it('takes the first heading as the title when the file names none', async () => {
     const pdf = await extract(makePdf([[text(20, 72, 700, 'Notes on Glaciers'), text(11, 72, 670, 'Ice creeps downhill under its own weight.')].join('\n')], { Title: 'Microsoft Word - notes.docx' }));
-    expect(pdf).toEqual({ title: 'Notes on Glaciers', text: '# Notes on Glaciers\n\nIce creeps downhill under its own weight.', pages: 1 });
+    expect(pdf).toEqual({ title: 'Notes on Glaciers', metadataTitle: null, text: '# Notes on Glaciers\n\nIce creeps downhill under its own weight.', pages: 1 });
   });
 
   it('says clearly when there is no text (a scan), when the file is not a PDF, or is damaged', async () => {

@@ -102,6 +102,10 @@ export class FakePlatform implements Platform {
     return t ? { tabId, ...t } : null;
   }
   endpoints = DEFAULT_ENDPOINTS;
+  tabsAccess = true;
+  async requestTabsAccess(): Promise<boolean> {
+    return this.tabsAccess;
+  }
   async requestOrigins(patterns: string[]): Promise<boolean> {
     this.log.push(`permission ${patterns.join(' ')}`);
     return this.granted;

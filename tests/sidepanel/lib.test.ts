@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { backupFileName, formatBytes, formatDate, formatDateTime, formatPercent, formatRelative, samePage, shortHex, siteOf, truncate } from '../../src/sidepanel/lib/format.ts';
 import { citedNumbers, splitCitations, splitReasoning, textFragmentUrl } from '../../src/sidepanel/lib/citations.ts';
 import { isNeverRead, parseGatewayUrl, parseIntIn, parseMeasurements, parseSites, parseTcbPart, passphraseProblem } from '../../src/sidepanel/lib/input.ts';
-import { answerAsText, composerKey, decodeError, encodeError, historyFrom, searchScope, sendSummary, sourcesOf, titleFor } from '../../src/sidepanel/lib/chat.ts';
+import { answerAsText, composerKey, decodeError, encodeError, historyFrom, originPatterns, searchScope, sendSummary, sourcesOf, titleFor } from '../../src/sidepanel/lib/chat.ts';
 import { canSend, countChecks, effectiveState, groupChecks, STATE_KEY, toneOf } from '../../src/sidepanel/lib/attest.ts';
-import { fileKind, joinPdfItems, markdownTitle, titleFromFileName } from '../../src/sidepanel/lib/files.ts';
+import { fileKind, markdownTitle, titleFromFileName } from '../../src/sidepanel/lib/files.ts';
 import { percentOf, taskKey } from '../../src/sidepanel/lib/progress.ts';
 import { secondsLeft } from '../../src/sidepanel/lib/errors.ts';
 import type { Passage } from '../../src/messaging/library.ts';
@@ -172,10 +172,20 @@ describe('chat helpers', () => {
     expect(composerKey({ key: 'a', shiftKey: false })).toBeNull();
   });
   it('scopes become search scopes', () => {
-    expect(searchScope('library', null)).toEqual({ kind: 'library' });
-    expect(searchScope('page', 7)).toEqual({ kind: 'page', docId: 7 });
-    expect(searchScope('both', 7)).toEqual({ kind: 'page+library', docId: 7 });
-    expect(() => searchScope('page', null)).toThrow();
+    expect(searchScope('library', [])).toEqual({ kind: 'library' });
+    expect(searchScope('page', [7])).toEqual({ kind: 'page', docId: 7 });
+    expect(searchScope('selection', [7])).toEqual({ kind: 'page', docId: 7 });
+    expect(searchScope('both', [7])).toEqual({ kind: 'page+library', docId: 7 });
+    expect(searchScope('tabs', [7, 9])).toEqual({ kind: 'documents', docIds: [7, 9] });
+    expect(() => searchScope('page', [])).toThrow();
+    expect(() => searchScope('tabs', [])).toThrow();
+  });
+
+  it('asks for one host pattern per web origin of the tabs chosen', () => {
+    expect(originPatterns(['https://a.example/x?y', 'https://a.example/z', 'http://127.0.0.1:8080/p', 'chrome://settings', null, 'not a url'])).toEqual([
+      'https://a.example/*',
+      'http://127.0.0.1/*',
+    ]);
   });
   it('summarises what will be sent', () => {
     const s = sendSummary('why?', [{ role: 'user', content: 'ab' }, { role: 'assistant', content: 'cd' }], [passage({ text: '12345' }), passage({ chunkId: 2, docId: 2, text: '123' })]);
@@ -233,7 +243,6 @@ describe('files, progress, errors', () => {
     expect(titleFromFileName('annual-report_2025.pdf')).toBe('annual report 2025');
     expect(markdownTitle('intro\n# The Title #\ntext')).toBe('The Title');
     expect(markdownTitle('no heading')).toBeNull();
-    expect(joinPdfItems([{ str: 'Hello', hasEOL: false }, { str: ' world', hasEOL: true }, { str: 'Next' }, {}])).toBe('Hello world\nNext');
   });
   it('progress percent and words', () => {
     expect(percentOf({ task: 'embed', done: 1, total: 4 })).toBe(25);

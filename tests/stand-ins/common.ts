@@ -3,7 +3,7 @@
  * evidence, development roots only), AMD KDS's VCEK route, and small HTTP helpers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PemConverter } from '../../src/core/attest/x509.ts';
+import { PemConverter } from '../../src/core/attest/x509/peculiar.ts';
 import { SimulatedEvidence } from '../../gateway/evidence/simulated.ts';
 
 export async function readBody(req: IncomingMessage, limit = 4 << 20): Promise<Buffer> {

@@ -3,22 +3,45 @@ import type { ChatTurn } from '../../messaging/chat-port.ts';
 import type { Passage, SearchScope } from '../../messaging/library.ts';
 import { siteOf, truncate } from './format.ts';
 
-/** What the person chose to ask about. `selection`: only the text selected on the page (from the context menu). */
-export type AskScope = 'page' | 'library' | 'both' | 'selection';
-/** The scopes offered in the composer (`selection` appears when the context menu asked for it). */
+/**
+ * What the person chose to ask about. `selection`: only the text selected on the page (from the
+ * context menu); `tabs`: several open tabs the person picked.
+ */
+export type AskScope = 'page' | 'library' | 'both' | 'selection' | 'tabs';
+/** The scopes always offered in the composer (`selection` and `tabs` appear once chosen). */
 export const ASK_SCOPES: readonly AskScope[] = ['page', 'library', 'both'];
 
-export const SCOPE_KEY: Record<AskScope, string> = { page: 'scopePage', library: 'scopeLibrary', both: 'scopeBoth', selection: 'scopeSelection' };
+export const SCOPE_KEY: Record<AskScope, string> = { page: 'scopePage', library: 'scopeLibrary', both: 'scopeBoth', selection: 'scopeSelection', tabs: 'scopeTabs' };
+
+/** Most tabs asked about at once (each is read and indexed before the question). */
+export const MAX_TABS = 6;
 
 /** Does this scope need the current page read and indexed first? */
 export function needsPage(scope: AskScope): boolean {
   return scope !== 'library';
 }
 
-export function searchScope(scope: AskScope, pageDocId: number | null): SearchScope {
+/** What to search, given the pages read for the question (one, or one per tab). */
+export function searchScope(scope: AskScope, pageDocIds: readonly number[]): SearchScope {
   if (scope === 'library') return { kind: 'library' };
-  if (pageDocId === null) throw new Error('a page scope needs the page indexed first');
-  return scope === 'both' ? { kind: 'page+library', docId: pageDocId } : { kind: 'page', docId: pageDocId };
+  const [first] = pageDocIds;
+  if (first === undefined) throw new Error('a page scope needs the page indexed first');
+  if (scope === 'tabs') return { kind: 'documents', docIds: [...pageDocIds] };
+  return scope === 'both' ? { kind: 'page+library', docId: first } : { kind: 'page', docId: first };
+}
+
+/** Host permission patterns that cover these pages' addresses (one per origin). */
+export function originPatterns(urls: readonly (string | null)[]): string[] {
+  const out = new Set<string>();
+  for (const u of urls) {
+    try {
+      const url = new URL(u ?? '');
+      if (url.protocol === 'https:' || url.protocol === 'http:') out.add(`${url.protocol}//${url.hostname}/*`);
+    } catch {
+      // not a web page: nothing to ask for (the background refuses it by name)
+    }
+  }
+  return [...out];
 }
 
 /** The steps of one question, in order; each is shown while it runs. */

@@ -36,13 +36,3 @@ export function markdownTitle(text: string): string | null {
   return m ? m[1]!.trim() : null;
 }
 
-/** Lines of PDF text items joined the way they were laid out (pdf.js marks line ends with hasEOL). */
-export function joinPdfItems(items: readonly { str?: string; hasEOL?: boolean }[]): string {
-  let out = '';
-  for (const it of items) {
-    if (typeof it.str !== 'string') continue;
-    out += it.str;
-    if (it.hasEOL) out += '\n';
-  }
-  return out.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
-}

@@ -8,7 +8,7 @@ import { ConfidantError, toErrorData, type ErrorCode, type ErrorData } from '../
 import type { Settings } from '../../core/settings/settings.ts';
 import type { AttestState, ConversationRecord, ConversationSummary, Receipt } from '../../messaging/views.ts';
 import type { ChatToPanel, ChatTurn } from '../../messaging/chat-port.ts';
-import type { PendingSelection } from '../../messaging/panel-api.ts';
+import type { PendingSelection, TabInfo } from '../../messaging/panel-api.ts';
 import type { Passage, Retrieval } from '../../messaging/library.ts';
 import {
   decodeError,
@@ -24,6 +24,7 @@ import {
 import { textFragmentUrl } from '../lib/citations.ts';
 import { conversationFileName, conversationMarkdown } from '../lib/export.ts';
 import { samePage } from '../lib/format.ts';
+import { createTabPickerModel } from './tab-picker.ts';
 import type { ChatPort, Platform, Transport } from '../transport.ts';
 
 export interface ChatMessage {
@@ -95,6 +96,9 @@ export function createChatModel(deps: ChatDeps) {
   const selection = signal<PendingSelection | null>(null);
   /** Changes when a selection arrives, so the view can focus the question box. */
   const selectionToken = signal(0);
+  /** Open tabs the person chose to ask about together (the 'tabs' scope), and choosing them. */
+  const tabs = signal<TabInfo[]>([]);
+  const tabPicker = createTabPickerModel({ transport, platform, activeTab: deps.activeTab });
 
   const busy = computed(() => isBusy(phase.value));
   const canRegenerate = computed(() => {
@@ -134,6 +138,22 @@ export function createChatModel(deps: ChatDeps) {
     });
   }
 
+  /** Questions now go to these tabs together. */
+  function useTabs(chosen: TabInfo[]): void {
+    batch(() => {
+      tabs.value = chosen;
+      scope.value = chosen.length ? 'tabs' : 'page';
+    });
+  }
+
+  /** Back to asking about the page in front of the person. */
+  function clearTabs(): void {
+    batch(() => {
+      tabs.value = [];
+      if (scope.value === 'tabs') scope.value = 'page';
+    });
+  }
+
   /** At start: a selection the context menu asked about before the panel was open. */
   async function takePendingSelection(): Promise<void> {
     const p = await transport.request('ask.pending', {}).catch(() => null);
@@ -154,6 +174,26 @@ export function createChatModel(deps: ChatDeps) {
    * Has the background read and index the page the panel acts on (or only its selection). The
    * page's text never comes to the panel: only the passages retrieved from it do.
    */
+  /**
+   * Reads each chosen tab for the question (one after another: they share the model). A tab that
+   * cannot be read fails the question with its title, so the person can leave it out.
+   */
+  async function indexTabs(myRun: number): Promise<{ docIds: number[]; title: string | null }> {
+    phase.value = 'reading';
+    const docIds: number[] = [];
+    for (const tab of tabs.value) {
+      try {
+        const page = await transport.request('page.index', { tabId: tab.tabId });
+        docIds.push(page.docId);
+      } catch (e) {
+        const data = toErrorData(e);
+        throw new ConfidantError(data.code, `“${tab.title ?? tab.url ?? tab.tabId}”: ${data.message}`, data.detail);
+      }
+      if (myRun !== run) throw localError('E_ABORTED', 'stopped');
+    }
+    return { docIds, title: null };
+  }
+
   async function indexCurrentPage(myRun: number, onlySelection: boolean): Promise<{ docId: number; title: string | null }> {
     phase.value = 'reading';
     // The selection lives in the tab the context menu was used in, whichever tab is active now.
@@ -182,13 +222,18 @@ export function createChatModel(deps: ChatDeps) {
     try {
       if (deps.attestState() === 'not-configured') throw localError('E_NOT_ATTESTED', 'errNoGateway');
       if (!deps.libraryUnlocked()) throw new ConfidantError('E_LOCKED', 'The library is locked.');
-      let docId: number | null = null;
+      let docIds: number[] = [];
       let pageTitle: string | null = null;
-      if (needsPage(chosen)) ({ docId, title: pageTitle } = await indexCurrentPage(myRun, chosen === 'selection'));
+      if (chosen === 'tabs') ({ docIds, title: pageTitle } = await indexTabs(myRun));
+      else if (needsPage(chosen)) {
+        const page = await indexCurrentPage(myRun, chosen === 'selection');
+        docIds = [page.docId];
+        pageTitle = page.title;
+      }
       if (myRun !== run) return;
       phase.value = 'retrieving';
       const k = deps.settings()?.passages ?? DEFAULT_PASSAGES;
-      const { passages, retrieval } = await transport.request('library.search', { query: q, scope: searchScope(chosen, docId), k });
+      const { passages, retrieval } = await transport.request('library.search', { query: q, scope: searchScope(chosen, docIds), k });
       if (myRun !== run) return;
       if (deps.settings()?.confirmBeforeSend) {
         batch(() => {
@@ -526,6 +571,10 @@ export function createChatModel(deps: ChatDeps) {
     selection,
     selectionToken,
     clearSelection,
+    tabs,
+    tabPicker,
+    useTabs,
+    clearTabs,
     takePendingSelection,
     loadConversations,
     openConversation,

@@ -8,10 +8,10 @@ import { ConfidantError, toErrorData, type ErrorData } from '../../core/errors.t
 import { hostPatternsFor } from '../../core/providers/hosts.ts';
 import { parseGatewayUrl } from '../../core/settings/input.ts';
 import { activeProfile, PROVIDER_DEFAULTS, randomProfileId, type GatewayProfile, type ProviderKind, type Settings, type TrustSource } from '../../core/settings/settings.ts';
+import { answered } from '../lib/permission.ts';
 import type { Platform, Transport } from '../transport.ts';
 
-/** How long the panel waits for the person to answer Chrome's permission prompt. */
-export const PERMISSION_TIMEOUT_MS = 60_000;
+export { PERMISSION_TIMEOUT_MS } from '../lib/permission.ts';
 
 export interface SettingsDeps {
   transport: Transport;
@@ -108,17 +108,7 @@ export function createSettingsModel({ transport, platform, onGatewayChanged }: S
    */
   function askHosts(patterns: string[]): Promise<boolean> {
     permissionTimedOut.value = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), PERMISSION_TIMEOUT_MS)));
-    return Promise.race([platform.requestOrigins(patterns), timeout]).then((r) => {
-      clearTimeout(timer);
-      if (r === 'timeout') {
-        permissionTimedOut.value = true;
-        throw new ConfidantError('E_PERMISSION', 'gatewayErrPermissionTimeout', { messageKey: 'gatewayErrPermissionTimeout' });
-      }
-      if (!r) throw new ConfidantError('E_PERMISSION', 'gatewayErrPermission', { messageKey: 'gatewayErrPermission' });
-      return true;
-    });
+    return answered(platform.requestOrigins(patterns), { refused: 'gatewayErrPermission', timeout: 'gatewayErrPermissionTimeout' }, () => (permissionTimedOut.value = true));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
 import { ConfidantError } from '../../core/errors.ts';
+import { createLane } from './lane.ts';
 import type { Embedder } from './types.ts';
 import { modelKey, type ModelSpec } from './models.ts';
 import { STORE_ORIGIN, transformersCache } from './store.ts';
@@ -74,6 +75,7 @@ export async function loadEmbedder(spec: ModelSpec, location: ModelLocation, opt
   }
   runtimeThreads ??= onnx.wasm.numThreads;
 
+  const lane = createLane();
   const tokenizer = extractor.tokenizer as unknown as { encode(text: string, pair: null, o: { add_special_tokens: boolean }): number[] };
   return {
     modelId: modelKey(spec),
@@ -86,7 +88,7 @@ export async function loadEmbedder(spec: ModelSpec, location: ModelLocation, opt
       const order = texts.map((_, i) => i).sort((a, b) => texts[b]!.length - texts[a]!.length);
       for (let i = 0; i < order.length; i += BATCH) {
         const idx = order.slice(i, i + BATCH);
-        const t = await extractor(idx.map((j) => texts[j]!), { pooling: 'mean', normalize: true });
+        const t = await lane(() => extractor(idx.map((j) => texts[j]!), { pooling: 'mean', normalize: true }), texts.length <= BATCH);
         const data = t.data as Float32Array;
         idx.forEach((j, r) => out.set(data.subarray(r * spec.dims, (r + 1) * spec.dims), j * spec.dims));
         onProgress?.(Math.min(texts.length, i + BATCH), texts.length);

@@ -82,9 +82,10 @@ export async function extractPdf(base64: string): Promise<PdfText> {
       throw new ConfidantError('E_UNREADABLE_PAGE', 'This PDF has no text to read: a scanned document holds only pictures of its pages.');
     }
     const info = (await doc.getMetadata().catch(() => null))?.info as { Title?: unknown } | undefined;
-    const title = meaningfulTitle(info?.Title) ?? md.firstHeading ?? md.firstLine?.slice(0, 200) ?? 'Untitled PDF';
+    const metadataTitle = meaningfulTitle(info?.Title);
+    const title = metadataTitle ?? md.firstHeading ?? md.firstLine?.slice(0, 200) ?? 'Untitled PDF';
     const more = doc.numPages > count ? `\n\n(Only the first ${count} of ${doc.numPages} pages were read.)` : '';
-    return { title, text: md.text + more, pages: doc.numPages };
+    return { title, metadataTitle, text: md.text + more, pages: doc.numPages };
   } finally {
     await task.destroy().catch(() => {});
   }

@@ -16,7 +16,8 @@
  */
 import { ConfidantError, ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
-import { bytesEqual, fromBase64, sha256, toHex } from '../../bytes.ts';
+import { parsePemChain as parsePem } from '../x509/pem.ts';
+import { bytesEqual, sha256, toHex } from '../../bytes.ts';
 import {
   type DerElement,
   TAG_BIT_STRING,
@@ -36,7 +37,7 @@ import {
   expectTag,
   readChildren,
   readWhole,
-} from './der.ts';
+} from '../x509/der.ts';
 
 export const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 export const OID_ECDSA_SHA384 = '1.2.840.10045.4.3.3';
@@ -317,31 +318,9 @@ function decodeCert(field: string, der: Uint8Array): Cert {
   };
 }
 
-/**
- * Splits PEM text into DER certificates, in order. Text outside the BEGIN/END lines must be
- * whitespace; the base64 inside may be wrapped at any width but must be canonical.
- */
+/** Splits PEM text into DER certificates, in order (strict: only whitespace outside the blocks). */
 export function parsePemChain(field: string, text: string): Uint8Array[] {
-  if (typeof text !== 'string') throw new ParseError(field, `got ${typeof text}, want PEM text`);
-  if (text.length === 0) throw new ParseError(field, 'got 0 characters, want at least one PEM certificate');
-  if (text.length > MAX_PEM_CHAIN_CHARS) throw new ParseError(field, `got ${text.length} characters, want at most ${MAX_PEM_CHAIN_CHARS}`);
-  const re = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
-  const out: Uint8Array[] = [];
-  let last = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const gap = text.slice(last, m.index);
-    if (/\S/.test(gap)) throw new ParseError(field, `unexpected text at offset ${last + gap.search(/\S/)} outside a PEM block`);
-    const body = m[1]!.replace(/[ \t\r\n]+/g, '');
-    const der = fromBase64(body, `${field}[${out.length}]`);
-    if (der.length === 0) throw new ParseError(`${field}[${out.length}]`, 'empty PEM block');
-    out.push(der);
-    if (out.length > MAX_CERTS) throw new ParseError(field, `more than ${MAX_CERTS} certificates`);
-    last = m.index + m[0].length;
-  }
-  const tail = text.slice(last);
-  if (/\S/.test(tail)) throw new ParseError(field, `unexpected text at offset ${last + tail.search(/\S/)} outside a PEM block`);
-  if (out.length === 0) throw new ParseError(field, 'no PEM certificate found');
-  return out;
+  return parsePem(field, text, { maxCerts: MAX_CERTS, maxChars: MAX_PEM_CHAIN_CHARS });
 }
 
 export function parsePemCerts(field: string, text: string): Cert[] {

@@ -19,7 +19,7 @@ import { ParseError } from '../../errors.ts';
 import type { Check } from '../types.ts';
 import { bytesEqual, fromBase64, fromBase64Url, sha256, toHex } from '../../bytes.ts';
 import { type Cert, KeyUsage, checkSignedBy, certSha256Hex, importP384, parseCert, verifyP384 } from './certs.ts';
-import { TAG_BIT_STRING, TAG_SEQUENCE, readChildren, readWhole } from './der.ts';
+import { TAG_BIT_STRING, TAG_SEQUENCE, readChildren, readWhole } from '../x509/der.ts';
 
 export const NRAS_ISSUER = 'https://nras.attestation.nvidia.com';
 export const MAX_NRAS_CHARS = 256 * 1024;

@@ -13,7 +13,7 @@
 import type { Check } from '../types.ts';
 import { toHex } from '../../bytes.ts';
 import { type Cert, OID_ECDSA_SHA384, checkChain, importP384, verifyP384 } from './certs.ts';
-import { TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_UTF8_STRING, decodeOid, expectTag, readChildren, readWhole } from './der.ts';
+import { TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_UTF8_STRING, decodeOid, expectTag, readChildren, readWhole } from '../x509/der.ts';
 import type { SpdmEvidence } from './spdm.ts';
 
 /** NVIDIA's verifier expects exactly this many certificates: FMC leaf, BROM, provisioner ICA, GH100 identity, root. */

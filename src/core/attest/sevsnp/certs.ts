@@ -11,8 +11,10 @@
  */
 import { toHex } from '../../bytes.ts';
 import { ParseError } from '../../errors.ts';
-import { X509Certificate, X509Crl } from '../x509.ts';
-import type { HashedAlgorithm } from '../x509.ts';
+import { derIa5, derUint, readChildren, readWhole, TAG_BIT_STRING, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, type DerElement } from '../x509/der.ts';
+import { X509Certificate, X509Crl } from '../x509/peculiar.ts';
+import type { HashedAlgorithm } from '../x509/peculiar.ts';
+import { isPemText, pemBlocks } from '../x509/pem.ts';
 
 /** OIDs of the AMD certificate extensions (57230 §3). */
 export const OID = {
@@ -45,99 +47,6 @@ export interface VcekExtensions {
   cspID: string | undefined | Error;
 }
 
-// ---- minimal DER reading ----
-
-interface Tlv {
-  tag: number;
-  /** offset of the tag byte */
-  hdr: number;
-  /** offset of the content */
-  start: number;
-  /** offset after the content */
-  end: number;
-}
-
-/** Reads one DER TLV at `off`; only single-byte tags and definite lengths of up to 4 bytes. */
-export function readTlv(b: Uint8Array, off: number): Tlv {
-  if (off + 2 > b.length) throw new Error('truncated DER header');
-  const tag = b[off]!;
-  let len = b[off + 1]!;
-  let start = off + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new Error(`unsupported DER length form 0x${len.toString(16)}`);
-    if (start + n > b.length) throw new Error('truncated DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]!;
-    if (len < 0x80 || (n > 1 && b[start] === 0)) throw new Error('non-minimal DER length');
-    start += n;
-  }
-  const end = start + len;
-  if (end > b.length) throw new Error(`DER value runs past the end (${end} > ${b.length})`);
-  return { tag, hdr: off, start, end };
-}
-
-/** A whole-buffer DER value of `tag`; anything after it is an error. */
-function readWhole(b: Uint8Array, tag: number, what: string): Tlv {
-  const t = readTlv(b, 0);
-  if (t.tag !== tag) throw new Error(`${what}: tag 0x${t.tag.toString(16)}, want 0x${tag.toString(16)}`);
-  if (t.end !== b.length) throw new Error(`${what}: ${b.length - t.end} trailing bytes`);
-  return t;
-}
-
-/** A DER INTEGER that must be non-negative and fit in 32 bits. */
-export function derUint(b: Uint8Array): number {
-  const t = readWhole(b, 0x02, 'INTEGER');
-  const n = t.end - t.start;
-  if (n === 0) throw new Error('INTEGER: empty');
-  if (b[t.start]! & 0x80) throw new Error('INTEGER: negative');
-  if (n > 1 && b[t.start] === 0 && !(b[t.start + 1]! & 0x80)) throw new Error('INTEGER: non-minimal');
-  if (n > 5 || (n === 5 && b[t.start] !== 0)) throw new Error('INTEGER: larger than 32 bits');
-  let v = 0;
-  for (let i = t.start; i < t.end; i++) v = v * 256 + b[i]!;
-  return v;
-}
-
-/** A DER IA5String (ASCII). */
-export function derIa5(b: Uint8Array): string {
-  const t = readWhole(b, 0x16, 'IA5String');
-  let s = '';
-  for (let i = t.start; i < t.end; i++) {
-    if (b[i]! > 0x7f) throw new Error('IA5String: non-ASCII byte');
-    s += String.fromCharCode(b[i]!);
-  }
-  return s;
-}
-
-// ---- PEM ----
-
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
-function base64ToBytes(text: string, field: string): Uint8Array {
-  const s = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new ParseError(field, 'PEM body is not valid base64');
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** All PEM blocks of the given label, in order, as DER. Text outside the blocks is ignored (RFC 7468 §2). */
-export function pemBlocks(text: string, label: string, field: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    if (m[1] === label) out.push(base64ToBytes(m[2]!, field));
-  }
-  return out;
-}
-
-function isPemText(bytes: Uint8Array): boolean {
-  // "-----BEGIN" after optional leading whitespace or explanatory text; DER starts with 0x30.
-  if (bytes[0] === 0x30) return false;
-  const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, Math.min(bytes.length, 4096)));
-  return head.includes('-----BEGIN ');
-}
-
 /** Text of a PEM input given as bytes or string. */
 function asText(input: Uint8Array | string): string {
   return typeof input === 'string' ? input : new TextDecoder().decode(input);
@@ -152,7 +61,7 @@ function describe(e: unknown): string {
 /** Parses one DER certificate; the DER must be exactly one SEQUENCE with nothing after it. */
 function certFromDer(der: Uint8Array, field: string): X509Certificate {
   try {
-    readWhole(der, 0x30, 'certificate');
+    readWhole('certificate', der, TAG_SEQUENCE);
   } catch (e) {
     throw new ParseError(field, `not a DER X.509 certificate (${describe(e)})`);
   }
@@ -206,7 +115,7 @@ export function parseCrl(input: Uint8Array, field: string): X509Crl {
     der = blocks[0]!;
   }
   try {
-    readWhole(der, 0x30, 'CRL');
+    readWhole('CRL', der, TAG_SEQUENCE);
     const crl = new X509Crl(der.slice());
     void crl.issuer;
     void crl.thisUpdate.getTime();
@@ -235,52 +144,37 @@ const OID_RSASSA_PSS = '2a864886f70d01010a'; // 1.2.840.113549.1.1.10
 const OID_MGF1 = '2a864886f70d010108'; // 1.2.840.113549.1.1.8
 const OID_SHA384 = '608648016503040202'; // 2.16.840.1.101.3.4.2.2
 
-function hexOf(b: Uint8Array, t: Tlv): string {
-  return toHex(b.subarray(t.start, t.end));
+const F = 'signatureAlgorithm';
+
+/** AlgorithmIdentifier { OID, parameters } -> [OID hex, parameters or undefined]. */
+function algId(b: Uint8Array, t: DerElement): [string, DerElement | undefined] {
+  if (t.tag !== TAG_SEQUENCE) throw new ParseError(F, 'AlgorithmIdentifier is not a SEQUENCE');
+  const [oid, params, ...rest] = readChildren(F, t, b);
+  if (!oid || oid.tag !== TAG_OID || rest.length) throw new ParseError(F, 'malformed AlgorithmIdentifier');
+  return [toHex(oid.content), params];
 }
 
-/** The TLVs directly inside `t`, which must fill it exactly. */
-function childrenOf(b: Uint8Array, t: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  let off = t.start;
-  while (off < t.end) {
-    const c = readTlv(b, off);
-    if (c.end > t.end) throw new Error('DER child runs past its parent');
-    out.push(c);
-    off = c.end;
-  }
-  return out;
-}
-
-/** AlgorithmIdentifier { OID, parameters } -> [OID hex, parameters TLV or undefined]. */
-function algId(b: Uint8Array, t: Tlv): [string, Tlv | undefined] {
-  if (t.tag !== 0x30) throw new Error('AlgorithmIdentifier is not a SEQUENCE');
-  const [oid, params, ...rest] = childrenOf(b, t);
-  if (!oid || oid.tag !== 0x06 || rest.length) throw new Error('malformed AlgorithmIdentifier');
-  return [hexOf(b, oid), params];
-}
-
-function isSha384(b: Uint8Array, t: Tlv): boolean {
+function isSha384(b: Uint8Array, t: DerElement): boolean {
   const [oid, params] = algId(b, t);
-  return oid === OID_SHA384 && (!params || (params.tag === 0x05 && params.end === params.start));
+  return oid === OID_SHA384 && (!params || (params.tag === 0x05 && params.content.length === 0));
 }
 
-function explicitInt(b: Uint8Array, t: Tlv): number {
-  const [inner, ...rest] = childrenOf(b, t);
-  if (!inner || rest.length) throw new Error('malformed explicit INTEGER');
-  return derUint(b.subarray(inner.hdr, inner.end));
+function explicitInt(b: Uint8Array, t: DerElement): number {
+  const [inner, ...rest] = readChildren(F, t, b);
+  if (!inner || rest.length) throw new ParseError(F, 'malformed explicit INTEGER');
+  return derUint(F, inner.raw);
 }
 
 /** Why an RSASSA-PSS AlgorithmIdentifier is not SHA-384 / MGF1-SHA-384 / salt 48 / trailer 1, or undefined. */
-function pssProblem(b: Uint8Array, t: Tlv): string | undefined {
+function pssProblem(b: Uint8Array, t: DerElement): string | undefined {
   const [oid, params] = algId(b, t);
   if (oid !== OID_RSASSA_PSS) return 'not RSASSA-PSS';
-  if (!params || params.tag !== 0x30) return 'RSASSA-PSS without parameters (defaults are SHA-1)';
+  if (!params || params.tag !== TAG_SEQUENCE) return 'RSASSA-PSS without parameters (defaults are SHA-1)';
   let hashOk = false;
   let mgfOk = false;
   let salt: number | undefined;
-  for (const p of childrenOf(b, params)) {
-    const [inner] = childrenOf(b, p);
+  for (const p of readChildren(F, params, b)) {
+    const [inner] = readChildren(F, p, b);
     if (!inner) return 'empty RSASSA-PSS parameter';
     if (p.tag === 0xa0) hashOk = isSha384(b, inner);
     else if (p.tag === 0xa1) {
@@ -306,14 +200,14 @@ function pssProblem(b: Uint8Array, t: Tlv): string | undefined {
  */
 export function amdSignatureProblem(der: Uint8Array): string | undefined {
   try {
-    const outer = readWhole(der, 0x30, 'signed structure');
-    const [tbs, outerAlg, sig, ...rest] = childrenOf(der, outer);
-    if (!tbs || !outerAlg || !sig || rest.length || tbs.tag !== 0x30 || sig.tag !== 0x03) return 'not a signed X.509 structure';
-    if (sig.end - sig.start < 2 || der[sig.start] !== 0) return 'signature BIT STRING has unused bits';
-    const innerAlg = childrenOf(der, tbs).find((c) => c.tag === 0x30);
+    const outer = readWhole('signed structure', der, TAG_SEQUENCE);
+    const [tbs, outerAlg, sig, ...rest] = readChildren(F, outer, der);
+    if (!tbs || !outerAlg || !sig || rest.length || tbs.tag !== TAG_SEQUENCE || sig.tag !== TAG_BIT_STRING) return 'not a signed X.509 structure';
+    if (sig.content.length < 2 || sig.content[0] !== 0) return 'signature BIT STRING has unused bits';
+    const innerAlg = readChildren(F, tbs, der).find((c) => c.tag === TAG_SEQUENCE);
     if (!innerAlg) return 'no signature algorithm inside the signed part';
-    const a = der.subarray(innerAlg.hdr, innerAlg.end);
-    const c = der.subarray(outerAlg.hdr, outerAlg.end);
+    const a = innerAlg.raw;
+    const c = outerAlg.raw;
     if (a.length !== c.length || a.some((x, i) => x !== c[i])) return 'signatureAlgorithm differs from the signed one';
     return pssProblem(der, innerAlg);
   } catch (e) {
@@ -350,21 +244,20 @@ function readExt<T>(cert: X509Certificate, oid: string, decode: (v: Uint8Array) 
 /** Reads the AMD extensions of a VCEK or VLEK. Never throws. */
 export function vcekExtensions(cert: X509Certificate): VcekExtensions {
   return {
-    structVersion: readExt(cert, OID.structVersion, derUint),
-    productName: readExt(cert, OID.productName, derIa5),
-    blSPL: readExt(cert, OID.blSPL, derUint),
-    teeSPL: readExt(cert, OID.teeSPL, derUint),
-    snpSPL: readExt(cert, OID.snpSPL, derUint),
-    ucodeSPL: readExt(cert, OID.ucodeSPL, derUint),
-    fmcSPL: readExt(cert, OID.fmcSPL, derUint),
+    structVersion: readExt(cert, OID.structVersion, (v) => derUint('structVersion', v)),
+    productName: readExt(cert, OID.productName, (v) => derIa5('productName', v)),
+    blSPL: readExt(cert, OID.blSPL, (v) => derUint('blSPL', v)),
+    teeSPL: readExt(cert, OID.teeSPL, (v) => derUint('teeSPL', v)),
+    snpSPL: readExt(cert, OID.snpSPL, (v) => derUint('snpSPL', v)),
+    ucodeSPL: readExt(cert, OID.ucodeSPL, (v) => derUint('ucodeSPL', v)),
+    fmcSPL: readExt(cert, OID.fmcSPL, (v) => derUint('fmcSPL', v)),
     // hwID is the raw CHIP_ID, not DER-wrapped (64 bytes; 8 on Turin). Accept an OCTET STRING wrapper too.
     hwID: readExt(cert, OID.hwID, (v) => {
       if (v.length === 64 || v.length === 8) return v.slice();
-      const t = readWhole(v, 0x04, 'hwID OCTET STRING');
-      const inner = v.slice(t.start, t.end);
-      if (inner.length !== 64 && inner.length !== 8) throw new Error(`hwID is ${inner.length} bytes, want 64 (or 8 on Turin)`);
+      const inner = readWhole('hwID', v, TAG_OCTET_STRING).content.slice();
+      if (inner.length !== 64 && inner.length !== 8) throw new ParseError('hwID', `got ${inner.length} bytes, want 64 (or 8 on Turin)`);
       return inner;
     }),
-    cspID: readExt(cert, OID.cspID, derIa5),
+    cspID: readExt(cert, OID.cspID, (v) => derIa5('cspID', v)),
   };
 }

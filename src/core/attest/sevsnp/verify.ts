@@ -19,8 +19,8 @@
 import { ConfidantError } from '../../errors.ts';
 import type { AttestOptions, Check } from '../types.ts';
 import { bytesEqual, isAllZero, sha256, toHex } from '../../bytes.ts';
-import { X509Certificate } from '../x509.ts';
-import type { X509Crl } from '../x509.ts';
+import { X509Certificate } from '../x509/peculiar.ts';
+import type { X509Crl } from '../x509/peculiar.ts';
 import { decodeTcb, reportProduct, signatureP1363, signedBytes, tcbHex, tcbLayoutProduct } from './abi.ts';
 import type { Product, SnpReport, TcbParts } from './abi.ts';
 import {

@@ -18,7 +18,7 @@
  */
 import { parseReport, reportProduct, tcbLayoutProduct } from '../../attest/sevsnp/abi.ts';
 import { fetchVcek } from '../../attest/sevsnp/kds.ts';
-import { PemConverter } from '../../attest/x509.ts';
+import { PemConverter } from '../../attest/x509/peculiar.ts';
 import type { Check } from '../../attest/types.ts';
 import { bytesEqual, fromBase64, randomBytes, sha256, toBase64, toHex, utf8 } from '../../bytes.ts';
 import { openAiDeltas, openAiPayload, sseData, type ChatDelta } from '../../channel/openai.ts';

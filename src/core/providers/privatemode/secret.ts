@@ -14,7 +14,7 @@
 import { CipherSuite, ExportOnly, HkdfSha256 } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { X509Certificate } from '../../attest/x509.ts';
+import { X509Certificate } from '../../attest/x509/peculiar.ts';
 import { concatBytes, fromBase64, sha256, toBase64 } from '../../bytes.ts';
 import { ConfidantError, ParseError } from '../../errors.ts';
 import { httpError, providerFetch } from '../http.ts';

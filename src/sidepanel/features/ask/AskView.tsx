@@ -16,6 +16,7 @@ import { UnlockCard } from '../library/UnlockCard.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageView } from './MessageView.tsx';
 import { SendPreview } from './SendPreview.tsx';
+import { TabPicker } from './TabPicker.tsx';
 
 export interface AskViewProps {
   chat: ChatModel;
@@ -192,6 +193,16 @@ export function AskView({ chat, library, attestation, settings, nav }: AskViewPr
       </div>
 
       <div class="composer-area">
+        {chat.tabPicker.open.value && (
+          <TabPicker
+            picker={chat.tabPicker}
+            onUse={() =>
+              void chat.tabPicker.confirm().then((chosen) => {
+                if (chosen) chat.useTabs(chosen);
+              })
+            }
+          />
+        )}
         {library.progress.value && <EngineProgress progress={library.progress.value} />}
         <p class="phase" role="status" aria-live="polite" data-testid="phase">
           {phase !== 'idle' && phase !== 'confirm' && (
@@ -223,6 +234,9 @@ export function AskView({ chat, library, attestation, settings, nav }: AskViewPr
           focusToken={focusToken + chat.selectionToken.value}
           selection={chat.selection.value}
           onClearSelection={() => chat.clearSelection()}
+          tabs={chat.tabs.value}
+          onClearTabs={() => chat.clearTabs()}
+          onPickTabs={() => void chat.tabPicker.show()}
         />
       </div>
     </section>

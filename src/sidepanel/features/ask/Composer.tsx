@@ -8,7 +8,7 @@ import { Segmented } from '../../components/Segmented.tsx';
 import { t } from '../../i18n.ts';
 import { ASK_SCOPES, composerKey, SCOPE_KEY, type AskScope } from '../../lib/chat.ts';
 import { formatNumber, siteOf } from '../../lib/format.ts';
-import type { PendingSelection } from '../../../messaging/panel-api.ts';
+import type { PendingSelection, TabInfo } from '../../../messaging/panel-api.ts';
 
 export interface ComposerProps {
   draft: string;
@@ -28,10 +28,25 @@ export interface ComposerProps {
   /** A selection the context menu asked about: offered as a scope, and named while chosen. */
   selection?: PendingSelection | null;
   onClearSelection?: () => void;
+  /** Tabs chosen to ask about together: offered as a scope, and named while chosen. */
+  tabs?: readonly TabInfo[];
+  onClearTabs?: () => void;
+  /** Opens the choice of tabs ("Ask about several tabs"). */
+  onPickTabs?: () => void;
 }
 
-export function Composer({ draft, onDraft, scope, onScope, running, confirming, onSend, onStop, blocked, focusToken, selection, onClearSelection }: ComposerProps) {
-  const scopes: readonly AskScope[] = selection ? [...ASK_SCOPES, 'selection'] : ASK_SCOPES;
+const PLACEHOLDER_KEY: Record<AskScope, string> = {
+  page: 'askPlaceholderPage',
+  both: 'askPlaceholderPage',
+  library: 'askPlaceholderLibrary',
+  selection: 'askPlaceholderSelection',
+  tabs: 'askPlaceholderTabs',
+};
+
+export function Composer({ draft, onDraft, scope, onScope, running, confirming, onSend, onStop, blocked, focusToken, selection, onClearSelection, tabs = [], onClearTabs, onPickTabs }: ComposerProps) {
+  const scopes: AskScope[] = [...ASK_SCOPES];
+  if (selection) scopes.push('selection');
+  if (tabs.length) scopes.push('tabs');
   const box = useRef<HTMLTextAreaElement>(null);
   const empty = !draft.trim();
 
@@ -66,6 +81,19 @@ export function Composer({ draft, onDraft, scope, onScope, running, confirming, 
         onChange={onScope}
         options={scopes.map((s) => ({ value: s, label: t(SCOPE_KEY[s]), title: t(`${SCOPE_KEY[s]}Title`) }))}
       />
+      {onPickTabs && (
+        <button type="button" class="link-btn small pick-tabs" onClick={onPickTabs} disabled={running}>
+          {tabs.length ? t('tabsChange') : t('tabsPick')}
+        </button>
+      )}
+      {tabs.length > 0 && scope === 'tabs' && (
+        <p class="selection-chip" data-testid="tabs-chip">
+          <span>{t('tabsChip', [formatNumber(tabs.length), tabs.map((x) => x.title || siteOf(x.url ?? '') || '—').join(', ')])}</span>
+          <button type="button" class="icon-btn" aria-label={t('tabsClear')} title={t('tabsClear')} onClick={onClearTabs}>
+            <Icon name="x" size={14} />
+          </button>
+        </p>
+      )}
       {selection && scope === 'selection' && (
         <p class="selection-chip" data-testid="selection-chip">
           <span>{t('selectionChip', [selection.title || siteOf(selection.url) || '—', formatNumber(selection.chars)])}</span>
@@ -83,7 +111,7 @@ export function Composer({ draft, onDraft, scope, onScope, running, confirming, 
           ref={box}
           rows={1}
           value={draft}
-          placeholder={scope === 'library' ? t('askPlaceholderLibrary') : scope === 'selection' ? t('askPlaceholderSelection') : t('askPlaceholderPage')}
+          placeholder={t(PLACEHOLDER_KEY[scope])}
           aria-describedby="ask-hint"
           onInput={(e) => onDraft(e.currentTarget.value)}
           onKeyDown={(e) => {

@@ -8,7 +8,8 @@ import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
-import { MIN_PASSPHRASE, passphraseProblem } from '../../lib/input.ts';
+import { NewPassphraseFields } from '../../components/NewPassphraseFields.tsx';
+import { passphraseProblem } from '../../lib/input.ts';
 import type { LibraryModel } from '../../models/library.ts';
 
 export function BackupSection({ library }: { library: LibraryModel }) {
@@ -55,30 +56,15 @@ export function BackupSection({ library }: { library: LibraryModel }) {
               <input id="bk-current" type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
             </div>
           )}
-          <div class="field">
-            <label for="bk-pass">{t('backupPassphrase')}</label>
-            <input id="bk-pass" type="password" autocomplete="new-password" minLength={MIN_PASSPHRASE} value={backupPass} onInput={(e) => setBackupPass(e.currentTarget.value)} aria-describedby="bk-pass-hint" />
-            <p id="bk-pass-hint" class="hint">
-              {t('passphraseRule', [String(MIN_PASSPHRASE)])}
-            </p>
-          </div>
-          <div class="field">
-            <label for="bk-confirm">{t('confirmPassphrase')}</label>
-            <input
-              id="bk-confirm"
-              type="password"
-              autocomplete="new-password"
-              value={backupConfirm}
-              onInput={(e) => setBackupConfirm(e.currentTarget.value)}
-              aria-invalid={exportTried && problem ? 'true' : undefined}
-              aria-describedby={exportTried && problem ? 'bk-problem' : undefined}
-            />
-          </div>
-          {exportTried && problem && (
-            <p id="bk-problem" class="field-error" role="alert">
-              {t(problem, [String(MIN_PASSPHRASE)])}
-            </p>
-          )}
+          <NewPassphraseFields
+            id="bk"
+            label={t('backupPassphrase')}
+            value={backupPass}
+            confirm={backupConfirm}
+            onValue={setBackupPass}
+            onConfirm={setBackupConfirm}
+            tried={exportTried}
+          />
           {exportError && <ErrorNotice error={exportError} />}
           <button type="submit" class="btn btn-primary" aria-disabled={busy === 'export' ? 'true' : undefined}>
             {busy === 'export' ? <Spinner /> : <Icon name="download" />} {t('backupDownload')}

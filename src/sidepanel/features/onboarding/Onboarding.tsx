@@ -11,7 +11,8 @@ import { ModelFolderButton } from '../../components/ModelFolderButton.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
 import { countChecks, STATE_KEY, STATE_MEANING_KEY, toneOf } from '../../lib/attest.ts';
-import { MIN_PASSPHRASE, parseGatewayUrl, passphraseProblem } from '../../lib/input.ts';
+import { parseGatewayUrl, passphraseProblem } from '../../lib/input.ts';
+import { NewPassphraseFields } from '../../components/NewPassphraseFields.tsx';
 import { PROVIDER_DEFAULTS, type ProviderKind } from '../../../core/settings/settings.ts';
 import { PROVIDER_KEY } from '../../lib/providers.ts';
 import type { AttestationModel } from '../../models/attestation.ts';
@@ -115,30 +116,16 @@ function ProtectStep({ onboarding, library, engine }: OnboardingProps) {
         </fieldset>
         {mode === 'passphrase' && (
           <>
-            <div class="field">
-              <label for="ob-pass">{t('passphrase')}</label>
-              <input id="ob-pass" type="password" autocomplete="new-password" value={pass} onInput={(e) => setPass(e.currentTarget.value)} aria-describedby="ob-pass-hint" aria-invalid={tried && problem === 'passphraseTooShort' ? 'true' : undefined} />
-              <p id="ob-pass-hint" class="hint">
-                {t('passphraseRule', [String(MIN_PASSPHRASE)])} {t('passphraseNoRecovery')}
-              </p>
-            </div>
-            <div class="field">
-              <label for="ob-confirm">{t('confirmPassphrase')}</label>
-              <input
-                id="ob-confirm"
-                type="password"
-                autocomplete="new-password"
-                value={confirm}
-                onInput={(e) => setConfirm(e.currentTarget.value)}
-                aria-invalid={tried && problem === 'passphraseMismatch' ? 'true' : undefined}
-                aria-describedby={tried && problem ? 'ob-problem' : undefined}
-              />
-            </div>
-            {tried && problem && (
-              <p id="ob-problem" class="field-error" role="alert">
-                {t(problem, [String(MIN_PASSPHRASE)])}
-              </p>
-            )}
+            <NewPassphraseFields
+              id="ob"
+              label={t('passphrase')}
+              value={pass}
+              confirm={confirm}
+              onValue={setPass}
+              onConfirm={setConfirm}
+              tried={tried}
+              extraHint={t('passphraseNoRecovery')}
+            />
           </>
         )}
         {err && <ErrorNotice error={err} />}

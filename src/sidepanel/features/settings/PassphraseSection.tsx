@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { ErrorNotice, SuccessNotice } from '../../components/ErrorNotice.tsx';
 import { Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
-import { MIN_PASSPHRASE, passphraseProblem } from '../../lib/input.ts';
+import { NewPassphraseFields } from '../../components/NewPassphraseFields.tsx';
+import { passphraseProblem } from '../../lib/input.ts';
 import type { LibraryModel } from '../../models/library.ts';
 
 export function PassphraseSection({ library }: { library: LibraryModel }) {
@@ -52,23 +53,8 @@ export function PassphraseSection({ library }: { library: LibraryModel }) {
         )}
         {!none && (
           <>
-            <div class="field">
-              <label for="pp-next">{t('newPassphrase')}</label>
-              <input id="pp-next" type="password" autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} aria-describedby="pp-next-hint" />
-              <p id="pp-next-hint" class="hint">
-                {t('passphraseRule', [String(MIN_PASSPHRASE)])}
-              </p>
-            </div>
-            <div class="field">
-              <label for="pp-confirm">{t('confirmPassphrase')}</label>
-              <input id="pp-confirm" type="password" autocomplete="new-password" value={confirm} onInput={(e) => setConfirm(e.currentTarget.value)} aria-invalid={tried && problem ? 'true' : undefined} />
-            </div>
+            <NewPassphraseFields id="pp" label={t('newPassphrase')} value={next} confirm={confirm} onValue={setNext} onConfirm={setConfirm} tried={tried} />
           </>
-        )}
-        {tried && problem && (
-          <p class="field-error" role="alert">
-            {t(problem, [String(MIN_PASSPHRASE)])}
-          </p>
         )}
         {err && <ErrorNotice error={err} />}
         {done && <SuccessNotice text={t('noticePassphraseChanged')} />}

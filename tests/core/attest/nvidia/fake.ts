@@ -5,7 +5,7 @@
  * @peculiar/x509 builds the certificates (tests only; the verifier decodes them with its own DER
  * reader, which also shows the two agree).
  */
-import '../../../../src/core/attest/x509.ts';
+import '../../../../src/core/attest/x509/peculiar.ts';
 import * as x509 from '@peculiar/x509';
 import { parseSpdmEvidence } from '../../../../src/core/attest/nvidia/index.ts';
 import { derInt, derOctets, derOid, derSeq } from '../../../../gateway/evidence/der.ts';

@@ -1,4 +1,4 @@
-import '../../../../src/core/attest/x509.ts';
+import '../../../../src/core/attest/x509/peculiar.ts';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../../../src/core/errors.ts';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import '../../../../src/core/attest/x509.ts';
+import '../../../../src/core/attest/x509/peculiar.ts';
 import { SubjectAlternativeNameExtension, X509Certificate } from '@peculiar/x509';
 import { REPORT_SIZE, defaultSnpPolicy, parseReport, verifySnp } from '../../../../src/core/attest/sevsnp/index.ts';
 import { toHex } from '../../../../src/core/bytes.ts';

@@ -5,7 +5,7 @@
  * Keys are RSA-1024 rather than AMD's 4096 to keep key generation fast (test keys only; PSS with
  * SHA-384 and salt 48 needs at least 784 bits); the verifier does not check key sizes.
  */
-import '../../../../src/core/attest/x509.ts';
+import '../../../../src/core/attest/x509/peculiar.ts';
 import * as x509 from '@peculiar/x509';
 import { SIGNED_LENGTH } from '../../../../src/core/attest/sevsnp/abi.ts';
 import type { Product } from '../../../../src/core/attest/sevsnp/abi.ts';

@@ -7,8 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultSnpPolicy, parseCertificate, parseReport, parseReportHex, vcekExtensions, verifyReport, verifySnp } from '../../../../src/core/attest/sevsnp/index.ts';
-import type { X509Certificate } from '../../../../src/core/attest/x509.ts';
-import { pemBlocks, readTlv } from '../../../../src/core/attest/sevsnp/certs.ts';
+import type { X509Certificate } from '../../../../src/core/attest/x509/peculiar.ts';
+import { readElement } from '../../../../src/core/attest/x509/der.ts';
+import { pemBlocks } from '../../../../src/core/attest/x509/pem.ts';
 import { bytesEqual, toHex } from '../../../../src/core/bytes.ts';
 import { ConfidantError } from '../../../../src/core/errors.ts';
 import type { Check } from '../../../../src/core/attest/types.ts';
@@ -67,11 +68,11 @@ function signedPartsOf(input: Uint8Array): { tbs: Uint8Array; sig: Uint8Array } 
   try {
     const der = derOf(input);
     if (!der) return undefined;
-    const outer = readTlv(der, 0);
-    const tbs = readTlv(der, outer.start);
-    const alg = readTlv(der, tbs.end);
-    const sig = readTlv(der, alg.end);
-    return { tbs: der.subarray(outer.start, tbs.end), sig: der.subarray(sig.start, sig.end) };
+    const outer = readElement('certificate', der, 0);
+    const tbs = readElement('tbsCertificate', der, outer.contentStart);
+    const alg = readElement('signatureAlgorithm', der, tbs.end);
+    const sig = readElement('signature', der, alg.end);
+    return { tbs: tbs.raw, sig: sig.content };
   } catch {
     return undefined;
   }

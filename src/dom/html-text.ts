@@ -1,7 +1,11 @@
 /**
- * What a person can see, as light Markdown (headings, list items, code), so chunking can follow
- * the page's structure. Hidden and off-screen text is a common prompt-injection carrier
- * (display:none, aria-hidden, clipped, far off-screen, white on white, tiny), so it is dropped.
+ * HTML to text, once for every place that needs it: a live page (the content script: what a person
+ * can see) and an HTML file the person imports (the panel: parsed, never rendered). The text is
+ * light Markdown (headings, list items, code), so chunking can follow the document's structure.
+ * Hidden and off-screen text is a common prompt-injection carrier (display:none, aria-hidden,
+ * clipped, far off-screen, white on white, tiny), so it is dropped.
+ *
+ * DOM only: no chrome.*, no extension APIs (src/dom may be imported by content and sidepanel).
  */
 const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'CANVAS', 'IFRAME', 'OBJECT', 'EMBED', 'HEAD', 'META', 'LINK', 'BUTTON', 'SELECT', 'INPUT', 'TEXTAREA']);
 const BLOCK_DISPLAY = /^(block|flex|grid|list-item|table|table-row|table-caption|flow-root)$/;
@@ -23,8 +27,16 @@ export function isHidden(el: Element): boolean {
 }
 
 export interface TextOptions {
-  /** For a detached clone there are no computed styles: the caller has already removed hidden parts. */
+  /**
+   * Whether computed styles exist (a live page). A detached clone or a parsed file has none: then
+   * only what the markup itself hides (`hidden`, `aria-hidden`, scripts and the like) is skipped.
+   */
   styles: boolean;
+}
+
+/** Hidden by its markup alone (no styles needed). */
+function hiddenByMarkup(el: Element): boolean {
+  return SKIP_TAGS.has(el.tagName) || el.hasAttribute('hidden') || el.getAttribute('aria-hidden') === 'true';
 }
 
 /** Walks an element and writes its text as light Markdown. */
@@ -38,7 +50,7 @@ export function toText(root: Element | null, opts: TextOptions = { styles: true 
     }
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     const el = node as Element;
-    if (opts.styles ? isHidden(el) : SKIP_TAGS.has(el.tagName)) return;
+    if (opts.styles ? isHidden(el) : hiddenByMarkup(el)) return;
     const tag = el.tagName;
     const heading = /^H([1-6])$/.exec(tag);
     if (heading) {
@@ -108,4 +120,13 @@ export function visibleClone(doc: Document): Document {
   }
   for (const el of drop) el.remove();
   return clone;
+}
+
+/**
+ * An HTML file's text, title and language. DOMParser makes a document that is never rendered: no
+ * script runs and nothing loads.
+ */
+export function htmlToText(html: string): { title: string | null; text: string; lang: string | undefined } {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  return { title: doc.title.trim() || null, text: toText(doc.body, { styles: false }), lang: doc.documentElement.lang || undefined };
 }

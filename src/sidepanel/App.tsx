@@ -1,24 +1,18 @@
-/** The panel's shell: header (title, attestation, lock), view tabs, the current view, the attestation details. */
-import type { AttestationModel } from '../models/attestation.ts';
-import type { AppDeps, AppModel } from '../models/app.ts';
-import type { ChatModel } from '../models/chat.ts';
-import type { EngineModel } from '../models/engine.ts';
-import type { LibraryModel } from '../models/library.ts';
-import type { NavModel, View } from '../models/nav.ts';
-import type { OnboardingModel } from '../models/onboarding.ts';
-import type { SettingsModel } from '../models/settings.ts';
-import { AskView } from '../features/ask/AskView.tsx';
-import { HistoryView } from '../features/ask/HistoryView.tsx';
-import { AttestationButton } from '../features/attestation/AttestationButton.tsx';
-import { AttestationDialog } from '../features/attestation/AttestationDialog.tsx';
-import { LibraryView } from '../features/library/LibraryView.tsx';
-import { Onboarding } from '../features/onboarding/Onboarding.tsx';
-import { SettingsView } from '../features/settings/SettingsView.tsx';
-import { t } from '../i18n.ts';
-import { EngineLine } from './EngineLine.tsx';
-import { SuccessNotice } from './ErrorNotice.tsx';
-import { Icon, type IconName } from './Icon.tsx';
-import { Spinner } from './Progress.tsx';
+/** The panel's shell (the one view that reads every model, so it sits beside main.tsx, not in components/): header (title, attestation, lock), view tabs, the current view, the attestation details. */
+import type { AppDeps, AppModel } from './models/app.ts';
+import type { View } from './models/nav.ts';
+import { AskView } from './features/ask/AskView.tsx';
+import { HistoryView } from './features/ask/HistoryView.tsx';
+import { AttestationButton } from './features/attestation/AttestationButton.tsx';
+import { AttestationDialog } from './features/attestation/AttestationDialog.tsx';
+import { LibraryView } from './features/library/LibraryView.tsx';
+import { Onboarding } from './features/onboarding/Onboarding.tsx';
+import { SettingsView } from './features/settings/SettingsView.tsx';
+import { t } from './i18n.ts';
+import { EngineLine } from './components/EngineLine.tsx';
+import { SuccessNotice } from './components/ErrorNotice.tsx';
+import { Icon, type IconName } from './components/Icon.tsx';
+import { Spinner } from './components/Progress.tsx';
 
 /** The app model plus the models it was built from. */
 export interface AppProps extends AppDeps {

@@ -1,8 +1,8 @@
 /**
- * A minimal strict DER reader (ITU-T X.690 §10) for what this verifier reads byte-exactly:
- * X.509 certificates (certs.ts; the signed TBSCertificate is sliced, never re-encoded),
- * ECDSA-Sig-Value (to raw r‖s for Web Crypto), the TCG DICE TcbInfo and SubjectAltName
- * extensions.
+ * The one DER reader of the attestation code (ITU-T X.690 §10), for what both verifiers read
+ * byte-exactly: X.509 certificates and CRLs (the signed parts are sliced, never re-encoded), AMD's
+ * VCEK extensions and RSASSA-PSS parameters (sevsnp/certs.ts), ECDSA-Sig-Value (to raw r‖s for
+ * Web Crypto), the TCG DICE TcbInfo and SubjectAltName extensions (nvidia/certs.ts).
  *
  * Strict means: definite lengths only, minimal length encoding, single-byte tags (enough for
  * X.509), and every element lies inside its parent. Violations throw ParseError naming `field`.
@@ -133,4 +133,28 @@ export function ecdsaDerToRaw(field: string, der: Uint8Array, size: number): Uin
     out.set(c, i * size + (size - c.length));
   });
   return out;
+}
+
+/** A whole-buffer DER INTEGER that must be non-negative and fit in 32 bits. */
+export function derUint(field: string, b: Uint8Array): number {
+  const el = readWhole(field, b, TAG_INTEGER);
+  const c = el.content;
+  if (c.length === 0) throw new ParseError(field, 'INTEGER is empty');
+  if (c[0]! & 0x80) throw new ParseError(field, 'INTEGER is negative');
+  if (c.length > 1 && c[0] === 0 && !(c[1]! & 0x80)) throw new ParseError(field, 'INTEGER is not minimally encoded');
+  if (c.length > 5 || (c.length === 5 && c[0] !== 0)) throw new ParseError(field, `INTEGER: got ${c.length} bytes, want a 32-bit value`);
+  let v = 0;
+  for (const x of c) v = v * 256 + x;
+  return v;
+}
+
+/** A whole-buffer DER IA5String (ASCII). */
+export function derIa5(field: string, b: Uint8Array): string {
+  const el = readWhole(field, b, TAG_IA5_STRING);
+  let s = '';
+  for (const x of el.content) {
+    if (x > 0x7f) throw new ParseError(field, `IA5String: got byte ${hexByte(x)}, want ASCII`);
+    s += String.fromCharCode(x);
+  }
+  return s;
 }

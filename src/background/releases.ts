@@ -20,12 +20,24 @@ async function trustedRoot(): Promise<unknown> {
   return (await chrome.storage.local.get('test.trustedRoot'))['test.trustedRoot'] ?? PUBLIC_GOOD_TRUSTED_ROOT;
 }
 
-export async function refreshReleases(
-  profile: GatewayProfile,
-  trust: TrustState,
-  identity: SoftwareIdentity,
-  opts: { fetch: typeof fetch; now: Date; endpoints: Endpoints; signal?: AbortSignal },
-): Promise<TrustState> {
+type RefreshOptions = { fetch: typeof fetch; now: Date; endpoints: Endpoints; signal?: AbortSignal };
+
+/** Refreshes under way, by profile, repository and measurement: concurrent attestations share one. */
+const inFlight = new Map<string, Promise<TrustState>>();
+
+export function refreshReleases(profile: GatewayProfile, trust: TrustState, identity: SoftwareIdentity, opts: RefreshOptions): Promise<TrustState> {
+  if (profile.trust.kind !== 'releases') return Promise.resolve(trust);
+  // Two attestations of one gateway at once (a settings change and a check, say) would otherwise
+  // fetch and verify the same releases twice, and store whichever finished last.
+  const key = `${profile.id}|${profile.trust.repo}|${identity.value}`;
+  const running = inFlight.get(key);
+  if (running) return running;
+  const run = refresh(profile, trust, identity, opts).finally(() => inFlight.delete(key));
+  inFlight.set(key, run);
+  return run;
+}
+
+async function refresh(profile: GatewayProfile, trust: TrustState, identity: SoftwareIdentity, opts: RefreshOptions): Promise<TrustState> {
   if (profile.trust.kind !== 'releases') return trust;
   const repo = profile.trust.repo;
   const known = trust.releases.filter((r) => r.repo === repo);

@@ -24,11 +24,12 @@ export interface DebugApi {
   /**
    * Synthetic query `queryIndex` timed inside the engine: the library's search
    * (end to end), a plain vec0 float32 scan (after the same query embedding), the vector search
-   * alone (1-bit + rescore on large libraries), exact cosine over everything (recall baseline), or
+   * alone (1-bit + rescore on large libraries), the same with sqlite-vec's own bit[384] KNN in
+   * place of the hand-written 1-bit scan, exact cosine over everything (recall baseline), or
    * the BM25 keyword search alone.
    */
   'debug.search': {
-    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'exact' | 'keyword' };
+    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'vec0-bit' | 'exact' | 'keyword' };
     res: { ms: number; embedMs: number; ids: number[] };
   };
   /**

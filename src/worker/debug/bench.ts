@@ -54,6 +54,11 @@ export async function timedSearch(l: Library, embedder: () => Promise<Embedder>,
       const hits = index.vectorSearch(q.vector, req.k);
       return { ms: performance.now() - t0, embedMs: 0, ids: ids(hits) };
     }
+    case 'vec0-bit': {
+      const t0 = performance.now();
+      const hits = index.bitScanVec0(q.vector, req.k);
+      return { ms: performance.now() - t0, embedMs: 0, ids: ids(hits) };
+    }
     case 'keyword': {
       const t0 = performance.now();
       const hits = index.keywordSearch(queryTerms(q.text), req.k);

@@ -94,6 +94,8 @@ export class SearchIndex {
   private vecCount = 0;
   /** Test build only: a float32 vec0 table, made on demand for the benchmark baseline. */
   private floatTable: boolean | null = null;
+  /** Test build only: a bit[dims] vec0 table (sqlite-vec's binary quantization), for the benchmark. */
+  private bitTable: boolean | null = null;
 
   private constructor(
     private readonly sqlite3: Sqlite3Static,
@@ -195,7 +197,7 @@ export class SearchIndex {
     const pages = docs.filter((d) => d.ephemeral);
     if (saved.length) this.insert(this.mem, saved);
     if (pages.length) this.insert(this.scratchDb(), pages);
-    if (saved.length) this.floatTable = null;
+    if (saved.length) this.floatTable = this.bitTable = null;
   }
 
   private insert(db: Database, docs: readonly IndexedDoc[]): void {
@@ -228,7 +230,7 @@ export class SearchIndex {
     if (!old.ephemeral) {
       this.mem.exec('DELETE FROM codes WHERE doc_id = ?', { bind: [docId] });
       this.vecCount -= old.chunks.length;
-      this.floatTable = null;
+      this.floatTable = this.bitTable = null;
     }
     this.codes.delete(docId);
     this.docs.delete(docId);
@@ -329,10 +331,48 @@ export class SearchIndex {
     return rows.map(([id, d]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: 1 - Number(d) ** 2 / 2 }));
   }
 
-  /** Test build only: drops the benchmark's float32 table (it is not part of the product's index). */
+  /**
+   * Test build only (benchmarks): sqlite-vec's own binary quantization in place of the
+   * hand-written 1-bit scan — a `bit[dims]` vec0 column filled with `vec_quantize_binary`, Hamming
+   * KNN for the same number of candidates, then the same exact float32 rescoring.
+   */
+  bitScanVec0(query: Float32Array, k: number): Hit[] {
+    if (!this.bitTable) {
+      this.mem.exec(`DROP TABLE IF EXISTS vec_bit; CREATE VIRTUAL TABLE vec_bit USING vec0(embedding bit[${this.dims}]);`);
+      const ins = this.mem.prepare('INSERT INTO vec_bit(rowid, embedding) VALUES (?, vec_quantize_binary(?))');
+      try {
+        this.mem.transaction(() => {
+          for (const doc of this.docs.values()) {
+            if (doc.ephemeral) continue;
+            for (let i = 0; i < doc.chunks.length; i++) {
+              const v = doc.vectors.subarray(i * this.dims, (i + 1) * this.dims);
+              ins.bind([chunkIdOf(doc.id, i), new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]).step();
+              ins.reset();
+            }
+          }
+        });
+      } finally {
+        ins.finalize();
+      }
+      this.bitTable = true;
+    }
+    const n = Math.min(4096, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES));
+    const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
+    // vec0 takes k up to 4096; the product asks for max(k × 16, 1000) candidates.
+    const rows = this.mem.selectArrays('SELECT rowid FROM vec_bit WHERE embedding MATCH vec_quantize_binary(?) AND k = ?', [q, n]);
+    const top = new TopK(k);
+    for (const [rowid] of rows) {
+      const id = Number(rowid);
+      const doc = this.docs.get(docIdOf(id))!;
+      top.offer(id, dot(query, doc.vectors, (id - doc.id * CHUNKS_PER_DOC) * this.dims, this.dims));
+    }
+    return top.hits();
+  }
+
+  /** Test build only: drops the benchmark's vec0 tables (they are not part of the product's index). */
   dropFloatTable(): void {
-    this.mem.exec('DROP TABLE IF EXISTS vec_f32');
-    this.floatTable = null;
+    this.mem.exec('DROP TABLE IF EXISTS vec_f32; DROP TABLE IF EXISTS vec_bit');
+    this.floatTable = this.bitTable = null;
   }
 
   /**

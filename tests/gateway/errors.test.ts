@@ -1,22 +1,11 @@
 /** Error mapping: gateway 401, upstream 429 (Retry-After) / 500 / 401, mid-stream failure, network, abort. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSealedChat, type VerifiedChannel } from '../../src/core/channel/client.ts';
-import type { ConfidantError } from '../../src/core/errors.ts';
-import { collect, startStack, type Stack } from '../helpers/gateway-fixture.ts';
+import { collect, failure, question as ask, startStack, type Stack } from '../helpers/gateway-fixture.ts';
 
 const API_KEY = 'sk-errors-test';
 let stack: Stack;
 let channel: VerifiedChannel;
-const ask = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
-
-async function failure(p: Promise<unknown>): Promise<ConfidantError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ConfidantError;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   stack = await startStack(['--api-key', API_KEY]);

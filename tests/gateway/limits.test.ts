@@ -7,22 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSealedChat, type VerifiedChannel } from '../../src/core/channel/client.ts';
 import { toBase64Url } from '../../src/core/bytes.ts';
-import type { ConfidantError } from '../../src/core/errors.ts';
-import { capturingFetch, collect, startStack, type Stack } from '../helpers/gateway-fixture.ts';
+import { capturingFetch, collect, failure, question as ask, startStack, type Stack } from '../helpers/gateway-fixture.ts';
 
 const KEY = 'sk-limits';
 let stack: Stack;
 let channel: VerifiedChannel;
-const ask = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
-
-async function failure(p: Promise<unknown>): Promise<ConfidantError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ConfidantError;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   stack = await startStack(['--api-key', KEY]);

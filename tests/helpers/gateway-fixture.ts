@@ -2,6 +2,7 @@
 import { attestGateway, type VerifiedChannel } from '../../src/core/channel/client.ts';
 import type { EvidenceBundle } from '../../src/core/attest/bundle.ts';
 import { concatBytes } from '../../src/core/bytes.ts';
+import type { ConfidantError } from '../../src/core/errors.ts';
 import { startGateway, startStandIn, type Running } from './processes.ts';
 import { checkSimulatedBundle } from './sim-check.ts';
 
@@ -82,4 +83,17 @@ export function capturingFetch(): { fetch: typeof fetch; bodies: Uint8Array[] } 
       return fetch(input, init);
     },
   };
+}
+
+/** A chat request of one user question. */
+export const question = (content: string) => ({ messages: [{ role: 'user' as const, content }] });
+
+/** The error `p` rejects with; a test fails if it resolves. */
+export async function failure(p: Promise<unknown>): Promise<ConfidantError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as ConfidantError;
+  }
+  throw new Error('expected a failure');
 }

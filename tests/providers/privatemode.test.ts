@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/core/attest/policy.ts';
 import { toHex, utf8 } from '../../src/core/bytes.ts';
 import type { ChatDelta } from '../../src/core/channel/openai.ts';
-import type { ConfidantError } from '../../src/core/errors.ts';
 import { contrastReportData, parseContrastAttestation, transitionDigest } from '../../src/core/providers/privatemode/attestation.ts';
 import { FieldCipher } from '../../src/core/providers/privatemode/fields.ts';
 import { parseManifest } from '../../src/core/providers/privatemode/manifest.ts';
 import { privatemodeProvider } from '../../src/core/providers/privatemode/provider.ts';
 import type { AttestContext } from '../../src/core/providers/types.ts';
 import type { GatewayProfile } from '../../src/core/settings/settings.ts';
+import { failure, question as ask } from '../helpers/gateway-fixture.ts';
 import { startListening, startStandIn, type Running } from '../helpers/processes.ts';
 import { startRecorder } from '../helpers/tcp-recorder.ts';
 
@@ -34,15 +34,6 @@ async function collect(gen: AsyncIterable<ChatDelta>): Promise<{ text: string; d
   for await (const d of gen) deltas.push(d);
   return { text: deltas.map((d) => d.content ?? '').join(''), deltas };
 }
-async function failure(p: Promise<unknown>): Promise<ConfidantError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ConfidantError;
-  }
-  throw new Error('expected a failure');
-}
-const ask = (q: string) => ({ messages: [{ role: 'user' as const, content: q }] });
 
 beforeAll(async () => {
   upstream = await startStandIn();

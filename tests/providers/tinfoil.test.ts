@@ -9,10 +9,10 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/core/attest/policy.ts';
 import type { ChatDelta } from '../../src/core/channel/openai.ts';
-import type { ConfidantError } from '../../src/core/errors.ts';
 import { parseTinfoilAttestation, tinfoilProvider } from '../../src/core/providers/tinfoil.ts';
 import type { AttestContext } from '../../src/core/providers/types.ts';
 import type { GatewayProfile } from '../../src/core/settings/settings.ts';
+import { failure, question as ask } from '../helpers/gateway-fixture.ts';
 import { startListening, startStandIn, type Running } from '../helpers/processes.ts';
 import { startRecorder } from '../helpers/tcp-recorder.ts';
 
@@ -32,15 +32,6 @@ async function collect(gen: AsyncIterable<ChatDelta>): Promise<{ text: string; d
   for await (const d of gen) deltas.push(d);
   return { text: deltas.map((d) => d.content ?? '').join(''), deltas };
 }
-async function failure(p: Promise<unknown>): Promise<ConfidantError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ConfidantError;
-  }
-  throw new Error('expected a failure');
-}
-const ask = (q: string) => ({ messages: [{ role: 'user' as const, content: q }] });
 
 beforeAll(async () => {
   upstream = await startStandIn();

@@ -16,7 +16,7 @@ import { Identity } from 'ehbp';
 import { parseReport, REPORT_SIZE } from '../attest/sevsnp/abi.ts';
 import { fetchVcek } from '../attest/sevsnp/kds.ts';
 import type { Check } from '../attest/types.ts';
-import { fromBase64, isAllZero, sha256, toBase64, toHex } from '../bytes.ts';
+import { concatBytes, fromBase64, isAllZero, sha256, toBase64, toHex } from '../bytes.ts';
 import { openAiDeltas, openAiPayload, sseData, type ChatDelta } from '../channel/openai.ts';
 import type { ChatRequestBody } from '../channel/request.ts';
 import { ConfidantError, ParseError } from '../errors.ts';
@@ -53,13 +53,7 @@ export async function gunzip(data: Uint8Array, limit: number, field: string): Pr
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** `{format, body}` → the raw report bytes. Throws ParseError naming the field. */

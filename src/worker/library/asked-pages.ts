@@ -7,6 +7,7 @@
  * its words at once and embedded in the background (with progress), and its vectors join the index
  * when ready; until then questions about it are answered from keyword search, and say so.
  */
+import { sha256, toHex, utf8 } from '../../core/bytes.ts';
 import type { NewDocument } from '../../messaging/library.ts';
 import type { Embedder } from '../embed/types.ts';
 import { chunkNewDocument } from './prepare.ts';
@@ -128,7 +129,5 @@ function view(e: Entry): AskedPage {
 
 /** Same address, title, type and text: the same page. */
 async function pageKey(input: NewDocument): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify([input.url, input.title, input.mime ?? '', input.text]));
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex((await sha256(utf8(JSON.stringify([input.url, input.title, input.mime ?? '', input.text])))).subarray(0, 16));
 }

@@ -249,8 +249,13 @@ export class SearchIndex {
     if (docIds) return this.exactSearch(query, k, docIds);
     if (this.vecCount === 0) return [];
     if (this.vecCount <= BINARY_SEARCH_THRESHOLD) return this.exactSearch(query, k, this.savedDocIds());
+    return this.rescore(query, k, this.hammingCandidates(query, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES)));
+  }
+
+  /** The k of these chunks nearest to the query by exact float32 cosine. */
+  private rescore(query: Float32Array, k: number, chunkIds: Iterable<number>): Hit[] {
     const top = new TopK(k);
-    for (const id of this.hammingCandidates(query, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES))) {
+    for (const id of chunkIds) {
       const doc = this.docs.get(docIdOf(id))!;
       top.offer(id, dot(query, doc.vectors, (id - doc.id * CHUNKS_PER_DOC) * this.dims, this.dims));
     }
@@ -308,22 +313,7 @@ export class SearchIndex {
   /** Test build only (benchmarks): a plain float32 scan in vec0, without the 1-bit stage. */
   floatScan(query: Float32Array, k: number): Hit[] {
     if (!this.floatTable) {
-      this.mem.exec(`DROP TABLE IF EXISTS vec_f32; CREATE VIRTUAL TABLE vec_f32 USING vec0(embedding float[${this.dims}]);`);
-      const ins = this.mem.prepare('INSERT INTO vec_f32(rowid, embedding) VALUES (?, ?)');
-      try {
-        this.mem.transaction(() => {
-          for (const doc of this.docs.values()) {
-            if (doc.ephemeral) continue;
-            for (let i = 0; i < doc.chunks.length; i++) {
-              const v = doc.vectors.subarray(i * this.dims, (i + 1) * this.dims);
-              ins.bind([chunkIdOf(doc.id, i), new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]).step();
-              ins.reset();
-            }
-          }
-        });
-      } finally {
-        ins.finalize();
-      }
+      this.fillBenchTable('vec_f32', `float[${this.dims}]`, '?');
       this.floatTable = true;
     }
     const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
@@ -338,35 +328,37 @@ export class SearchIndex {
    */
   bitScanVec0(query: Float32Array, k: number): Hit[] {
     if (!this.bitTable) {
-      this.mem.exec(`DROP TABLE IF EXISTS vec_bit; CREATE VIRTUAL TABLE vec_bit USING vec0(embedding bit[${this.dims}]);`);
-      const ins = this.mem.prepare('INSERT INTO vec_bit(rowid, embedding) VALUES (?, vec_quantize_binary(?))');
-      try {
-        this.mem.transaction(() => {
-          for (const doc of this.docs.values()) {
-            if (doc.ephemeral) continue;
-            for (let i = 0; i < doc.chunks.length; i++) {
-              const v = doc.vectors.subarray(i * this.dims, (i + 1) * this.dims);
-              ins.bind([chunkIdOf(doc.id, i), new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]).step();
-              ins.reset();
-            }
-          }
-        });
-      } finally {
-        ins.finalize();
-      }
+      this.fillBenchTable('vec_bit', `bit[${this.dims}]`, 'vec_quantize_binary(?)');
       this.bitTable = true;
     }
     const n = Math.min(4096, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES));
     const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
     // vec0 takes k up to 4096; the product asks for max(k × 16, 1000) candidates.
     const rows = this.mem.selectArrays('SELECT rowid FROM vec_bit WHERE embedding MATCH vec_quantize_binary(?) AND k = ?', [q, n]);
-    const top = new TopK(k);
-    for (const [rowid] of rows) {
-      const id = Number(rowid);
-      const doc = this.docs.get(docIdOf(id))!;
-      top.offer(id, dot(query, doc.vectors, (id - doc.id * CHUNKS_PER_DOC) * this.dims, this.dims));
+    return this.rescore(query, k, rows.map(([rowid]) => Number(rowid)));
+  }
+
+  /**
+   * Test build only: (re)makes the vec0 table `name` over every saved chunk's vector, each stored
+   * as the SQL expression `value` makes it of the float32 bytes.
+   */
+  private fillBenchTable(name: 'vec_f32' | 'vec_bit', column: string, value: string): void {
+    this.mem.exec(`DROP TABLE IF EXISTS ${name}; CREATE VIRTUAL TABLE ${name} USING vec0(embedding ${column});`);
+    const ins = this.mem.prepare(`INSERT INTO ${name}(rowid, embedding) VALUES (?, ${value})`);
+    try {
+      this.mem.transaction(() => {
+        for (const doc of this.docs.values()) {
+          if (doc.ephemeral) continue;
+          for (let i = 0; i < doc.chunks.length; i++) {
+            const v = doc.vectors.subarray(i * this.dims, (i + 1) * this.dims);
+            ins.bind([chunkIdOf(doc.id, i), new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]).step();
+            ins.reset();
+          }
+        }
+      });
+    } finally {
+      ins.finalize();
     }
-    return top.hits();
   }
 
   /** Test build only: drops the benchmark's vec0 tables (they are not part of the product's index). */

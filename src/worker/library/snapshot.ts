@@ -4,6 +4,7 @@
  * fingerprint matches the documents exactly.
  */
 import type { Database } from 'sqlite-vec-wasm-demo';
+import { sha256, toHex } from '../../core/bytes.ts';
 import { openField, sealField } from '../../core/crypto/seal.ts';
 import { toBytes } from './rows.ts';
 import { INDEX_FORMAT } from './search-index.ts';
@@ -37,8 +38,7 @@ export async function indexFingerprint(model: { modelId: string; dims: number },
     buf.set(r.chunks.subarray(0, 13), o + 21);
     buf.set(r.vectors.subarray(0, 13), o + 34);
   });
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(await sha256(buf));
 }
 
 /** The stored snapshot's fingerprint and sealed bytes, if there is one. */

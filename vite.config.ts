@@ -10,78 +10,27 @@ import manifest from './manifest.json' with { type: 'json' };
 const assetFileNames = (info: { names: string[] }) =>
   info.names.some((n) => n.endsWith('.wasm')) ? 'assets/[name][extname]' : 'assets/[name]-[hash][extname]';
 
+const ORT_DIST = join(import.meta.dirname, 'node_modules', 'onnxruntime-web', 'dist');
+
 /**
- * ONNX Runtime's .wasm files, served from the extension itself (/ort/): transformers.js would
- * otherwise fetch them from a CDN, and an extension runs no remote code.
+ * ONNX Runtime's WebAssembly, served from the extension itself (/ort/): transformers.js would
+ * otherwise fetch it from a CDN, and an extension runs no remote code. Two builds, each an
+ * Emscripten module (.mjs glue + .wasm) that ORT imports by URL and that starts its own pthread
+ * workers from its own URL (`new Worker(new URL(import.meta.url), { type: 'module' })`), so threads
+ * work under the extension's CSP (`script-src 'self' 'wasm-unsafe-eval'`) with no blob: and no patch:
+ *   ort-wasm-simd-threaded.{mjs,wasm}           CPU only, for browsers without a WebGPU adapter
+ *   ort-wasm-simd-threaded.asyncify.{mjs,wasm}  CPU + WebGPU (twice the size), loaded only when an
+ *                                               adapter is there (src/worker/embed/runtime.ts)
+ * Chrome 140+ (our minimum) always has WASM SIMD, so the non-SIMD builds do not exist any more.
  */
+export const ORT_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+
 function onnxRuntimeFiles(): Plugin {
-  const dir = join(import.meta.dirname, 'node_modules', '@xenova', 'transformers', 'dist');
   return {
     name: 'confidant:onnx-runtime-files',
     apply: 'build',
     generateBundle() {
-      // Chrome 140+ (our minimum) always has WASM SIMD, so the non-SIMD builds are left out (half the size).
-      for (const name of readdirSync(dir).filter((n) => n.endsWith('.wasm') && n.includes('simd'))) {
-        this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(dir, name)) });
-      }
-      // The pthread worker and the glue it imports, as files (see onnxRuntimeThreads below).
-      const ort = join(import.meta.dirname, 'node_modules', 'onnxruntime-web');
-      this.emitFile({ type: 'asset', fileName: 'ort/ort-wasm-threaded.worker.js', source: readFileSync(join(ort, 'dist', 'ort-wasm-threaded.worker.js')) });
-      this.emitFile({ type: 'asset', fileName: 'ort/ort-wasm-threaded.js', source: readFileSync(join(ort, 'lib', 'wasm', 'binding', 'ort-wasm-threaded.js')) });
-    },
-  };
-}
-
-/**
- * ONNX Runtime with threads, under the extension's CSP (`script-src 'self' 'wasm-unsafe-eval'`,
- * no blob:). onnxruntime-web 1.14 (ort-web.min.js, what transformers.js bundles) starts its
- * pthread workers from blob: URLs it builds itself: `locateFile` returns
- * `URL.createObjectURL(new Blob([<worker source>]))` for ort-wasm-threaded.worker.js whenever
- * `Blob` exists, and `mainScriptUrlOrBlob` is `new Blob([<factory source>])`, which each pthread
- * worker turns into a blob: URL for importScripts. Neither is reachable from options
- * (`env.wasm.wasmPaths` maps only the .wasm names), so a blob: worker is refused by the CSP.
- *
- * The fix, two string replacements checked at build time (the build fails if ORT's code is not
- * exactly as expected, e.g. after an upgrade):
- *   1. locateFile('…worker.js') returns the file next to the .wasm (wasmPaths prefix, /ort/);
- *   2. mainScriptUrlOrBlob is the plain name "ort-wasm-threaded.js", which the pthread worker
- *      (living in /ort/) resolves next to itself.
- * Both files are ORT's own, copied unchanged from the same package: the Emscripten glue
- * `lib/wasm/binding/ort-wasm-threaded.js` (the unminified source of the factory ort-web.min.js
- * bundles; it defines the global `ortWasmThreaded` the worker calls) and
- * `dist/ort-wasm-threaded.worker.js`. Applied to both copies of that code in ort-web.min.js (the
- * second is inside the source of ORT's proxy worker, unused here: `env.wasm.proxy = false`).
- */
-const ORT_WEB = /onnxruntime-web[\\/]dist[\\/]ort-web\.min\.js$/;
-const ORT_LOCATE_WORKER =
-  /locateFile:\((\w+),(\w+)\)=>(\w+)&&\1\.endsWith\("\.worker\.js"\)&&"undefined"!=typeof Blob\?URL\.createObjectURL\(new Blob\(\[\w+\(\d+\)\],\{type:"text\/javascript"\}\)\):\1===(\w+)\?null!=(\w+)\?\5:\(null!=(\w+)\?\6:\2\)\+(\w+):\2\+\1/g;
-const ORT_MAIN_SCRIPT = /(\w+)\.mainScriptUrlOrBlob=new Blob\(\[\w+\],\{type:"text\/javascript"\}\)/g;
-
-function patchOrtThreads(code: string): string {
-  let located = 0;
-  let main = 0;
-  const out = code
-    .replace(ORT_LOCATE_WORKER, (_m, file, dir, threads, wasmName, wasmOverride, prefix, wasmFile) => {
-      located++;
-      return `locateFile:(${file},${dir})=>${threads}&&${file}.endsWith(".worker.js")?(null!=${prefix}?${prefix}:${dir})+${file}:${file}===${wasmName}?null!=${wasmOverride}?${wasmOverride}:(null!=${prefix}?${prefix}:${dir})+${wasmFile}:${dir}+${file}`;
-    })
-    .replace(ORT_MAIN_SCRIPT, (_m, config) => {
-      main++;
-      return `${config}.mainScriptUrlOrBlob="ort-wasm-threaded.js"`;
-    });
-  if (located !== 2 || main !== 2) {
-    throw new Error(`onnxruntime-web threads patch: expected 2 + 2 sites, found ${located} + ${main}; the ORT version changed, see vite.config.ts`);
-  }
-  return out;
-}
-
-function onnxRuntimeThreads(): Plugin {
-  return {
-    name: 'confidant:onnx-runtime-threads',
-    apply: 'build',
-    transform(code, id) {
-      if (!ORT_WEB.test(id.split('?')[0]!)) return null;
-      return { code: patchOrtThreads(code), map: null };
+      for (const name of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(join(ORT_DIST, name)) });
     },
   };
 }
@@ -209,6 +158,14 @@ export default defineConfig(({ mode }) => {
       __TEST_BUILD__: JSON.stringify(test),
       __DEV_GATEWAY__: JSON.stringify(dev ? (process.env.CONFIDANT_DEV_GATEWAY ?? 'http://127.0.0.1:8787') : null),
     },
+    resolve: {
+      alias: [
+        // transformers.js imports "onnxruntime-web/webgpu", which resolves to ORT's bundle with the
+        // Emscripten glue inlined; inside our worker chunk its pthreads would start that chunk (the
+        // whole engine) again. The "extern wasm" build imports the glue from /ort/ instead.
+        { find: /^onnxruntime-web\/webgpu$/, replacement: join(ORT_DIST, 'ort.webgpu.min.mjs') },
+      ],
+    },
     build: {
       outDir: test ? 'dist-test' : dev ? 'dist-dev' : 'dist',
       emptyOutDir: true,
@@ -225,7 +182,7 @@ export default defineConfig(({ mode }) => {
     worker: {
       format: 'es' as const,
       // The engine worker bundles transformers.js and with it ONNX Runtime.
-      plugins: () => [onnxRuntimeThreads(), workerChunksStandalone()],
+      plugins: () => [workerChunksStandalone()],
       rollupOptions: { output: { assetFileNames } },
     },
   };

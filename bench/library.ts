@@ -27,7 +27,9 @@
  * Synthetic libraries (src/worker/debug/synthetic.ts) go through the real sealing, store and index
  * code; only the embeddings are not computed. Targets are printed beside the figures, not asserted.
  *
- *   npm run bench -- library            (BENCH_QUICK=1 for fewer runs)
+ *   npm run bench -- library            (BENCH_QUICK=1 for fewer runs, BENCH_EMBED_ONLY=1 for the
+ *                                        first rows only, BENCH_COMPARE_DIST=DIR to compare
+ *                                        embedding with another build's dist-test/)
  */
 import { loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -87,18 +89,20 @@ interface Browser {
   page: Page;
   profile: string;
   threads: number;
+  /** The extension build it runs (dist-test/, or the one named by BENCH_COMPARE_DIST). */
+  label: string;
   /** Console errors of the engine and its workers (printed at the end; a clean run has none). */
   watch: ConsoleWatch;
 }
 
-async function openBrowser(models: StaticServer, threads: number): Promise<Browser> {
+async function openBrowser(models: StaticServer, threads: number, dist?: string): Promise<Browser> {
   const profile = newProfileDir();
-  const session = await launch(profile);
+  const session = await launch(profile, dist ? { dist } : {});
   const watch = await watchEngineConsole(session, process.env.BENCH_DEBUG ? { log: (l) => console.log(`    [engine] ${l}`) } : {});
   const page = await session.openPage('bench/blank.html');
   const state = await ask<{ state: string; threads: number }>(page, 'model.load', { modelId: MODEL, remoteHost: `${models.origin}/`, remotePathTemplate: '{model}/', threads });
   if (state.state !== 'ready' || state.threads !== threads) throw new Error(`model not ready with ${threads} threads: ${JSON.stringify(state)}`);
-  return { session, page, profile, threads, watch };
+  return { session, page, profile, threads, watch, label: dist ? `build in ${dist}` : 'this build' };
 }
 
 async function closeBrowser(b: Browser): Promise<void> {
@@ -115,27 +119,31 @@ const time = async (fn: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t0;
 };
 
-async function embeddingThroughput(one: Browser, two: Browser): Promise<BenchRow[]> {
+/**
+ * Chunks per second on 1 and 2 threads; with BENCH_COMPARE_DIST=<another dist-test/> also on that
+ * build with 2 threads (how #12 compared @xenova/transformers 2.17 / ORT 1.14 with
+ * @huggingface/transformers 4 / ORT 1.31). The browsers take turns, in alternating order.
+ */
+async function embeddingThroughput(one: Browser, two: Browser, other: Browser | null): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  const all = other ? [one, two, other] : [one, two];
   for (const tokens of [128, 256]) {
     const texts = Array.from({ length: CHUNKS_PER_BATCH }, (_, i) => tokensText(tokens, i + 1));
-    const rates = new Map<number, number[]>([
-      [1, []],
-      [2, []],
-    ]);
-    for (const b of [one, two]) {
+    const rates = new Map<Browser, number[]>(all.map((b) => [b, []]));
+    for (const b of all) {
       const warm = await ask<{ tokens: number[] }>(b.page, 'debug.embed', { texts: texts.slice(0, 8) });
       if (warm.tokens.some((t) => t !== tokens)) throw new Error(`texts are not ${tokens} tokens: ${warm.tokens.join(',')}`);
     }
     for (let r = 0; r < RUNS; r++) {
-      for (const b of r % 2 ? [two, one] : [one, two]) {
+      for (const b of r % 2 ? [...all].reverse() : all) {
         const { ms } = await ask<{ ms: number }>(b.page, 'debug.embed', { texts });
-        rates.get(b.threads)!.push((texts.length / ms) * 1000);
+        rates.get(b)!.push((texts.length / ms) * 1000);
       }
     }
-    const base = median(rates.get(1)!);
+    const base = median(rates.get(one)!);
     rows.push(row(`embed ${tokens} tokens, 1 thread`, base, 'chunks/s', '1 thread', base));
-    rows.push(row(`embed ${tokens} tokens, 2 threads`, median(rates.get(2)!), 'chunks/s', '1 thread', base));
+    rows.push(row(`embed ${tokens} tokens, 2 threads`, median(rates.get(two)!), 'chunks/s', '1 thread', base));
+    if (other) rows.push(row(`embed ${tokens} tokens, 2 threads`, median(rates.get(two)!), 'chunks/s', `2 threads, ${other.label}`, median(rates.get(other)!)));
   }
   return rows;
 }
@@ -299,13 +307,18 @@ export async function run(): Promise<BenchRow[]> {
   const load = [loadavg()[0]!];
   let one: Browser | null = null;
   let two: Browser | null = null;
+  let other: Browser | null = null;
   try {
     one = await openBrowser(models, 1);
     two = await openBrowser(models, 2);
-    rows.push(...(await embeddingThroughput(one, two)));
+    if (process.env.BENCH_COMPARE_DIST) other = await openBrowser(models, 2, process.env.BENCH_COMPARE_DIST);
+    rows.push(...(await embeddingThroughput(one, two, other)));
     load.push(loadavg()[0]!);
     await closeBrowser(one);
     one = null;
+    if (other) await closeBrowser(other);
+    other = null;
+    if (process.env.BENCH_EMBED_ONLY === '1') return rows;
 
     // The rest on the product's default for this machine: min(2, cores) threads.
     await ask(two.page, 'library.setup', { passphrase: PASS });
@@ -330,6 +343,7 @@ export async function run(): Promise<BenchRow[]> {
   } finally {
     if (one) await closeBrowser(one);
     if (two) await closeBrowser(two);
+    if (other) await closeBrowser(other);
     await models.close();
   }
 

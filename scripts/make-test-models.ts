@@ -1,6 +1,6 @@
 /**
  * Generates the embedding models the tests and benchmarks run, because no model hub is reachable
- * from our machines. Two BERT encoders with random weights, in the layout transformers.js 2.17
+ * from our machines. Two BERT encoders with random weights, in the layout transformers.js (@huggingface/transformers 4)
  * loads with `env.localModelPath = <root>` and `env.allowRemoteModels = false`:
  *
  *   <root>/<model-id>/config.json
@@ -19,7 +19,7 @@
  * `quantize_dynamic` as Xenova's convert.py calls it for BERT (per_channel, reduce_range, QInt8
  * weights): every MatMul with a weight becomes DynamicQuantizeLinear + MatMulInteger + Cast + Mul,
  * every embedding table is int8 behind Gather + DequantizeLinear. Only standard ONNX ops of
- * opset 14, all of which onnxruntime-web 1.14's wasm backend runs.
+ * opset 14, all of which onnxruntime-web's wasm backend runs (1.14 then, 1.31 now).
  *
  * Weights come from a seeded PRNG (one stream per tensor name), so every run writes the same
  * bytes. The ONNX protobuf is written by hand (a ~60-line wire-format writer below) rather than
@@ -696,7 +696,7 @@ export async function makeTestModels(
 // --check: load through transformers.js and print what a person would want to see.
 
 async function check(root: string): Promise<void> {
-  const { pipeline, env } = await import('@xenova/transformers');
+  const { pipeline, env } = await import('@huggingface/transformers');
   env.localModelPath = root;
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -706,7 +706,7 @@ async function check(root: string): Promise<void> {
   for (const spec of TEST_MODELS) {
     for (const quantized of [false, true]) {
       const t0 = performance.now();
-      const extract = await pipeline('feature-extraction', spec.id, { quantized });
+      const extract = await pipeline('feature-extraction', spec.id, { dtype: quantized ? 'q8' : 'fp32' });
       const loadMs = performance.now() - t0;
       const out = await extract(['a first test sentence', 'and a second one'], { pooling: 'mean', normalize: true });
       const norm = Math.hypot(...(out.data as Float32Array).subarray(0, spec.hidden));

@@ -15,7 +15,8 @@ export interface DebugApi {
   /** The first vectors of a saved document, to look for their bytes on disk. */
   'debug.vectors': { req: { docId: number; count: number }; res: number[][] };
   /** Embeds texts with the loaded model and times it (benchmarks). */
-  'debug.embed': { req: { texts: string[]; vectors?: boolean }; res: { ms: number; tokens: number[]; threads: number; vectors?: number[][] } };
+  /** `failGpuBatch`: the first WebGPU batch of this call fails as a lost device would. */
+  'debug.embed': { req: { texts: string[]; vectors?: boolean; failGpuBatch?: boolean }; res: { ms: number; tokens: number[]; threads: number; backend?: import('./engine-api.ts').EmbedBackend; vectors?: number[][] } };
   /**
    * Adds `docs` synthetic documents of `chunksPerDoc` chunks each, random unit
    * vectors and generated text, through the real sealing, store and index code (benchmarks).

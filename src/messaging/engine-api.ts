@@ -17,6 +17,16 @@ export interface EngineStatus {
   crossOriginIsolated: boolean;
 }
 
+/** Where the embedding model runs: the GPU through WebGPU, or the CPU through WebAssembly. */
+export interface EmbedBackend {
+  device: 'webgpu' | 'wasm';
+  /** The WebGPU adapter (vendor, architecture), when on the GPU. */
+  adapter?: string;
+  threads: number;
+  /** Why the model is on WebAssembly although this browser has a WebGPU adapter. */
+  fallback?: string;
+}
+
 export interface ModelState {
   modelId: string;
   /** not-loaded: nothing on the device yet, the user must agree to a download. */
@@ -25,6 +35,8 @@ export interface ModelState {
   dims?: number;
   /** ONNX Runtime threads actually in use (fixed for the engine's life once the runtime started). */
   threads?: number;
+  /** What the loaded model runs on (Settings shows it). */
+  backend?: EmbedBackend;
   /** Where the model's files are: in the build, or downloaded once into the extension's cache. */
   source?: 'bundled' | 'downloaded';
   /** The files the model is made of (paths as in its repository): what a folder must hold. */
@@ -146,4 +158,8 @@ export interface WorkerRequest<K extends string = EngineType> {
 }
 
 /** Unsolicited news from the engine (progress, auto-lock), relayed to every panel. */
-export type EngineEvent = { kind: 'progress'; progress: Progress } | { kind: 'locked'; reason: 'idle' | 'user' };
+export type EngineEvent =
+  | { kind: 'progress'; progress: Progress }
+  | { kind: 'locked'; reason: 'idle' | 'user' }
+  /** The model's state changed on its own (WebGPU failed and it moved to WebAssembly). */
+  | { kind: 'model'; state: ModelState };

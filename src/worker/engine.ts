@@ -42,7 +42,10 @@ function kvPut(db: OpenDb, key: string, value: string): void {
 
 // ---- model ----------------------------------------------------------------------------------
 
-const models = new ModelManager((done, total, file) => emit({ kind: 'progress', progress: { task: 'model', done, total, detail: file } }));
+const models = new ModelManager(
+  (done, total, file) => emit({ kind: 'progress', progress: { task: 'model', done, total, detail: file } }),
+  (state) => emit({ kind: 'model', state }),
+);
 let modelsRestored: Promise<void> | null = null;
 
 /** The model, if the user has let it load; a clear error otherwise (no silent downloads). */

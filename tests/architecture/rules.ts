@@ -19,7 +19,7 @@ const DOM_CONTEXTS = ['content', 'sidepanel'];
 
 /** Pure packages core may use: Web Crypto helpers and parsers that run anywhere. */
 export const CORE_PACKAGES = [/^@peculiar\//, /^@hpke\//, /^@noble\//, /^reflect-metadata$/, /^@xmldom\/xmldom$/, /^@freedomofpress\/sigstore-browser$/, /^hash-wasm$/, /^ehbp$/, /^@bufbuild\/protobuf\/wire$/];
-const WORKER_ONLY = [/^sqlite-vec-wasm-demo$/, /^@xenova\/transformers/, /^onnxruntime-/];
+const WORKER_ONLY = [/^sqlite-vec-wasm-demo$/, /^@huggingface\/transformers/, /^onnxruntime-/];
 const SIDEPANEL_ONLY = [/^preact(\/|$)/, /^@preact\//];
 const URL_IMPORT = /\?(worker&url|script(&\w+)?|url)$/;
 const DOM_GLOBALS = /\b(chrome|browser|document|window|localStorage|sessionStorage|DOMParser|XMLHttpRequest|indexedDB)\s*[.[(]/;

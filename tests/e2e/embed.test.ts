@@ -148,8 +148,10 @@ describe('the embedding model, downloaded once', () => {
 
   it('runs ONNX Runtime on 2 threads from files in the extension (no blob: workers), with the same vectors', async () => {
     const texts = ['threads give the same answer', 'a second sentence, somewhat longer than the first one'];
-    const one = await ask<{ vectors: number[][]; threads: number }>(panel, 'debug.embed', { texts, vectors: true });
+    const one = await ask<{ vectors: number[][]; threads: number; backend: unknown }>(panel, 'debug.embed', { texts, vectors: true });
     expect(one.threads).toBe(1);
+    // Headless Chromium with --disable-gpu has no WebGPU adapter: the CPU-only build, no fallback note.
+    expect(one.backend).toEqual({ device: 'wasm', threads: 1 });
     // The thread count is fixed when the runtime starts: save it, restart the engine.
     await ask(panel, 'kv.put', { key: 'model.config', value: JSON.stringify({ modelId: MODEL, threads: 2 }) });
     await stopEngine(session);
@@ -157,7 +159,8 @@ describe('the embedding model, downloaded once', () => {
     const two = await ask<{ vectors: number[][]; threads: number }>(panel, 'debug.embed', { texts, vectors: true });
     expect(two.threads).toBe(2);
     two.vectors.forEach((row, r) => row.forEach((v, i) => expect(v).toBeCloseTo(one.vectors[r]![i]!, 4)));
-    expect(watch.targets).toContain(`worker chrome-extension://${session.extensionId}/ort/ort-wasm-threaded.worker.js`);
+    // ORT's pthreads are its own Emscripten module, started from its file in the extension.
+    expect(watch.targets).toContain(`worker chrome-extension://${session.extensionId}/ort/ort-wasm-simd-threaded.mjs`);
     expect(watch.targets.some((t) => t.includes('blob:'))).toBe(false);
   });
 

@@ -48,7 +48,11 @@ export function removeProfileDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export async function launch(profileDir: string = newProfileDir(), opts: { extraArgs?: string[]; dist?: string } = {}): Promise<Session> {
+/**
+ * `webgpu`: a WebGPU adapter on SwiftShader (Chromium's CPU implementation of Vulkan) instead of
+ * no GPU at all, so the embedding model's WebGPU path runs for real on a machine without a GPU.
+ */
+export async function launch(profileDir: string = newProfileDir(), opts: { extraArgs?: string[]; dist?: string; webgpu?: boolean } = {}): Promise<Session> {
   const dist = opts.dist ?? DIST_TEST;
   if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build\` first.`);
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -58,7 +62,7 @@ export async function launch(profileDir: string = newProfileDir(), opts: { extra
       `--disable-extensions-except=${dist}`,
       `--load-extension=${dist}`,
       '--no-sandbox',
-      '--disable-gpu',
+      ...(opts.webgpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

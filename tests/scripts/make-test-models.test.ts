@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline, env, AutoTokenizer } from '@xenova/transformers';
+import { pipeline, env, AutoTokenizer } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-web';
 import { makeTestModels, buildVocab, MINILM_SHAPED, TINY, type BertSpec } from '../../scripts/make-test-models.ts';
 
@@ -84,7 +84,7 @@ describe.each([
   { spec: TINY, dims: 32 },
 ])('$spec.id through transformers.js', ({ spec, dims }) => {
   it.each([false, true])('quantized=%s loads and gives unit-length, repeatable mean-pooled vectors', async (quantized) => {
-    const extract = await pipeline('feature-extraction', spec.id, { quantized });
+    const extract = await pipeline('feature-extraction', spec.id, { dtype: quantized ? 'q8' : 'fp32' });
     try {
       const texts = ['the library keeps your documents private', 'the library keeps your documents private', 'a different text'];
       const out = await extract(texts, { pooling: 'mean', normalize: true });
@@ -97,7 +97,7 @@ describe.each([
 
       // Padding must not change a vector: the attention mask is applied. In the int8 model the
       // activations' quantization scale is taken over the whole batch, padding included (as in
-      // Xenova's quantized files), so there the vector moves a little with its batch-mates.
+      // the hub's quantized files), so there the vector moves a little with its batch-mates.
       const alone = (await extract('a different text', { pooling: 'mean', normalize: true })).data as Float32Array;
       if (quantized) expect(dot(alone, v(2))).toBeGreaterThan(0.99);
       else for (let i = 0; i < dims; i++) expect(alone[i]).toBeCloseTo(v(2)[i]!, 5);
@@ -109,7 +109,7 @@ describe.each([
   it('gives nearly the same vectors quantized as in float32 (the int8 graph computes the same function)', async () => {
     const text = 'encrypted at rest, searched locally, cited precisely';
     const vec = async (quantized: boolean) => {
-      const extract = await pipeline('feature-extraction', spec.id, { quantized });
+      const extract = await pipeline('feature-extraction', spec.id, { dtype: quantized ? 'q8' : 'fp32' });
       try {
         return (await extract(text, { pooling: 'mean', normalize: true })).data as Float32Array;
       } finally {
@@ -151,7 +151,7 @@ describe('onnxruntime-web wasm (what the extension runs)', () => {
     const mean = new Float32Array(spec.hidden);
     for (let t = 0; t < seq; t++) for (let j = 0; j < spec.hidden; j++) mean[j]! += h[t * spec.hidden + j]! / seq;
     const n = Math.sqrt(dot(mean, mean));
-    const extract = await pipeline('feature-extraction', spec.id, { quantized: file.includes('quantized') });
+    const extract = await pipeline('feature-extraction', spec.id, { dtype: file.includes('quantized') ? 'q8' : 'fp32' });
     try {
       const ref = (await extract(text, { pooling: 'mean', normalize: true })).data as Float32Array;
       for (let j = 0; j < spec.hidden; j++) expect(mean[j]! / n).toBeCloseTo(ref[j]!, 3);

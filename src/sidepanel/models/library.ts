@@ -342,6 +342,8 @@ export function createLibraryModel({ transport, platform }: LibraryDeps) {
     } else if (ev.kind === 'locked') {
       if (state.value) setState({ ...state.value, unlocked: false });
       void refreshState();
+    } else if (ev.kind === 'model') {
+      model.value = ev.state;
     }
   });
 

@@ -5,6 +5,7 @@
 import type { DebugApi, DebugType } from '../../messaging/debug-api.ts';
 import type { Embedder } from '../embed/types.ts';
 import type { ModelManager } from '../embed/manager.ts';
+import { testFaults } from '../embed/transformers.ts';
 import { specOf } from '../embed/manager.ts';
 import type { Library } from '../library/library.ts';
 import { addSynthetic, timedSearch } from './bench.ts';
@@ -20,13 +21,15 @@ type Handlers = { [K in Exclude<DebugType, 'debug.readPage' | 'debug.menuClick'>
 export function debugHandlers({ withLib, currentEmbedder, models }: DebugDeps): Handlers {
   return {
     'debug.vectors': async ({ docId, count }) => withLib(async (l) => l.debugVectors(docId, count)),
-    'debug.embed': async ({ texts, vectors }) => {
+    'debug.embed': async ({ texts, vectors, failGpuBatch }) => {
       const e = await currentEmbedder();
+      testFaults.failNextGpuBatch = failGpuBatch === true;
       const t0 = performance.now();
       const flat = await e.embed(texts);
       const ms = performance.now() - t0;
       const rows = vectors ? texts.map((_, i) => Array.from(flat.subarray(i * e.dims, (i + 1) * e.dims))) : undefined;
-      return { ms, tokens: texts.map((t) => e.countTokens(t)), threads: models.state.threads ?? 1, vectors: rows };
+      const { threads = 1, backend } = models.state;
+      return { ms, tokens: texts.map((t) => e.countTokens(t)), threads, backend, vectors: rows };
     },
     'debug.synthetic': async (req) => withLib((l) => addSynthetic(l, specOf(models.config.modelId).dims, req)),
     'debug.search': async (req) => withLib((l) => timedSearch(l, currentEmbedder, req)),

@@ -14,7 +14,8 @@ import { downloadModel, HUB, type RemoteSource } from './download.ts';
 import { importModel } from './import.ts';
 import { DEFAULT_MODEL_ID, MODELS, modelFiles, type ModelSpec } from './models.ts';
 import { removeModel, storedModel } from './store.ts';
-import { bundledModelIds, loadEmbedder, threadsInUse, type ModelLocation } from './transformers.ts';
+import { threadsInUse } from './runtime.ts';
+import { backendOf, bundledModelIds, loadEmbedder, type ModelLocation } from './transformers.ts';
 import type { Embedder } from './types.ts';
 
 export function specOf(id: string): ModelSpec {
@@ -49,11 +50,17 @@ export class ModelManager {
   /** Loads run one at a time (ONNX Runtime refuses to start twice at once). */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly onProgress: (done: number, total: number, file: string) => void) {}
+  constructor(
+    private readonly onProgress: (done: number, total: number, file: string) => void,
+    /** The state changed with no request asking (the model moved from WebGPU to WebAssembly). */
+    private readonly onChange: (state: ModelState) => void = () => {},
+  ) {}
 
   get state(): ModelState {
     const spec = MODELS[this.status.modelId];
-    return { ...this.status, ...(spec ? { files: modelFiles(spec) } : {}) };
+    // The backend is read live: a failing GPU moves the model to WebAssembly between two states.
+    const backend = this.status.state === 'ready' ? backendOf() : null;
+    return { ...this.status, ...(spec ? { files: modelFiles(spec) } : {}), ...(backend ? { backend } : {}) };
   }
 
   /** A model is loaded or loading (from the build, the store, or a download under way). */
@@ -150,7 +157,7 @@ export class ModelManager {
         where = 'downloaded';
       }
       try {
-        return { embedder: await loadEmbedder(spec, where, { threads: config.threads ?? defaultThreads() }), where };
+        return { embedder: await loadEmbedder(spec, where, { threads: config.threads ?? defaultThreads(), onBackendChange: () => this.onChange(this.state) }), where };
       } catch (e) {
         if (where !== 'downloaded') throw e;
         // A stored copy that does not load is damaged: forget it, so the next attempt downloads it anew.

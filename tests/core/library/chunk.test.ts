@@ -209,13 +209,13 @@ describe('with the real WordPiece tokenizer', () => {
 
   beforeAll(async () => {
     const { makeTestModels, TINY } = await import('../../../scripts/make-test-models.ts');
-    const { AutoTokenizer, env } = await import('@xenova/transformers');
+    const { AutoTokenizer, env } = await import('@huggingface/transformers');
     root = await mkdtemp(join(tmpdir(), 'confidant-tok-'));
     await makeTestModels(root, { specs: [TINY] });
     env.localModelPath = root;
     env.allowRemoteModels = false;
     const tok = await AutoTokenizer.from_pretrained(TINY.id);
-    countTokens = (t) => tok.encode(t, null, { add_special_tokens: false }).length;
+    countTokens = (t) => tok.encode(t, { add_special_tokens: false }).length;
   });
 
   afterAll(async () => {

@@ -4,7 +4,13 @@ import { Icon } from '../../components/Icon.tsx';
 import { ModelFolderButton } from '../../components/ModelFolderButton.tsx';
 import { EngineProgress, Spinner } from '../../components/Progress.tsx';
 import { t } from '../../i18n.ts';
+import type { EmbedBackend } from '../../../messaging/engine-api.ts';
 import type { LibraryModel } from '../../models/library.ts';
+
+function backendText(b: EmbedBackend): string {
+  const threads = t(b.threads === 1 ? 'modelThreadsOne' : 'modelThreadsMany', [String(b.threads)]);
+  return b.device === 'webgpu' ? t('modelOnGpu', [b.adapter ?? '']) : t('modelOnCpu', [threads]);
+}
 
 export function ModelSection({ library }: { library: LibraryModel }) {
   const model = library.model.value;
@@ -26,7 +32,14 @@ export function ModelSection({ library }: { library: LibraryModel }) {
             {model?.dims ? ` · ${t('modelDims', [String(model.dims)])}` : ''}
           </dd>
         </div>
+        {model?.backend && (
+          <div class="fact" data-testid="model-backend">
+            <dt>{t('modelBackend')}</dt>
+            <dd>{backendText(model.backend)}</dd>
+          </div>
+        )}
       </dl>
+      {model?.backend?.fallback && <p class="muted small" data-testid="model-backend-fallback">{model.backend.fallback}</p>}
       {model?.state === 'error' && model.error && <p class="field-error">{model.error}</p>}
       {library.progress.value?.task === 'model' && <EngineProgress progress={library.progress.value} />}
       {err && <ErrorNotice error={err} />}

@@ -11,7 +11,7 @@ import { OFFSET, REPORT_DATA_SIZE } from '../attest/sevsnp/abi.ts';
 import type { Check } from '../attest/types.ts';
 import { bytesEqual, fromUtf8, randomBytes, toBase64Url, toHex } from '../bytes.ts';
 import { FrameOpener, type OpenedFrame } from './frames.ts';
-import { sealRequest, type ChatRequestBody } from './request.ts';
+import { prepareSeal, sealRequest, type ChatRequestBody, type PreparedSeal } from './request.ts';
 import type { ChatDelta, ChatUsage } from './openai.ts';
 import { FRAME_DATA, FRAME_END, REQUEST_CONTENT_TYPE, STREAM_CONTENT_TYPE } from './suite.ts';
 
@@ -83,7 +83,28 @@ export async function channelFromVerdict(
     simulated: bundle.json.simulated,
   }) as unknown as VerifiedChannel;
   issued.add(channel);
+  prepareNextSeal(channel);
   return channel;
+}
+
+/**
+ * One seal prepared ahead per channel, used once: the X-Wing encapsulation (~4 ms of JS) is done
+ * while the person reads or types, not between their question and its sending. The next one is
+ * prepared when an answer ends (a request that fails earlier makes its own when it is sent).
+ */
+const nextSeal = new WeakMap<VerifiedChannel, Promise<PreparedSeal>>();
+
+function prepareNextSeal(channel: VerifiedChannel): void {
+  const p = prepareSeal({ publicKey: channel.publicKey, keyId: channel.keyId });
+  p.catch(() => {}); // an error shows when it is taken, and a fresh one is made then
+  nextSeal.set(channel, p);
+}
+
+async function takeSeal(channel: VerifiedChannel): Promise<PreparedSeal> {
+  const p = nextSeal.get(channel);
+  nextSeal.delete(channel);
+  const fresh = () => prepareSeal({ publicKey: channel.publicKey, keyId: channel.keyId });
+  return p ? p.catch(fresh) : fresh();
 }
 
 export function isVerifiedChannel(x: unknown): x is VerifiedChannel {
@@ -285,7 +306,7 @@ export async function* openSealedChat(
   const plaintext = { v: 1 as const, apiKey: opts.apiKey ?? null, request: structuredClone(request) };
   const signal = opts.signal;
   if (signal?.aborted) throw new ConfidantError('E_ABORTED', 'The operation was stopped.');
-  const { body, streamKeys } = await sealRequest({ publicKey: channel.publicKey, keyId: channel.keyId, plaintext });
+  const { body, streamKeys } = await sealRequest({ publicKey: channel.publicKey, keyId: channel.keyId, plaintext, prepared: await takeSeal(channel) });
   const res = await doFetch(opts.fetch ?? fetch, `${channel.gatewayUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': REQUEST_CONTENT_TYPE, accept: STREAM_CONTENT_TYPE },
@@ -333,6 +354,8 @@ export async function* openSealedChat(
     opener.finish();
     done = true;
   } finally {
+    // The next request's seal, made once this answer is over, not while its first bytes arrive.
+    prepareNextSeal(channel);
     signal?.removeEventListener('abort', onAbort);
     if (!done) await reader.cancel().catch(() => {});
     try {

@@ -42,8 +42,37 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 let suite: CipherSuite | undefined;
 
+type Expand = (sk: Uint8Array) => Promise<[Uint8Array, Uint8Array, Uint8Array, Uint8Array]>;
+
+/**
+ * X-Wing's private key is a 32-byte seed, and @hpke/hybridkem-x-wing expands it (SHAKE256, an
+ * ML-KEM-768 key pair, an X25519 public key) on every decapsulation: about half of the gateway's
+ * ~5 ms per request. The gateway decapsulates many requests under one key, so the expansion is
+ * kept for the last few keys (a pure function of the seed; the seed itself is already in memory).
+ * `_expandDecapsulationKey` is the library's internal method (0.7.0): if it is ever renamed, this
+ * does nothing and decapsulation is only slower.
+ */
+function withExpandedKeys(kem: XWing): XWing {
+  const k = kem as unknown as { _expandDecapsulationKey?: Expand };
+  const expand = k._expandDecapsulationKey?.bind(kem);
+  if (typeof expand !== 'function') return kem;
+  const kept = new Map<string, ReturnType<Expand>>();
+  k._expandDecapsulationKey = (sk) => {
+    const id = Array.from(sk, (b) => b.toString(16).padStart(2, '0')).join('');
+    let e = kept.get(id);
+    if (!e) {
+      e = expand(sk);
+      e.catch(() => kept.delete(id));
+      kept.set(id, e);
+      if (kept.size > 8) kept.delete(kept.keys().next().value!);
+    }
+    return e;
+  };
+  return kem;
+}
+
 export function channelSuite(): CipherSuite {
-  suite ??= new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  suite ??= new CipherSuite({ kem: withExpandedKeys(new XWing()), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
   return suite;
 }
 

@@ -31,7 +31,8 @@ export interface DebugApi {
    */
   'debug.search': {
     req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'vec0-bit' | 'exact' | 'keyword' };
-    res: { ms: number; embedMs: number; ids: number[] };
+    /** `stages`: milliseconds per stage of the product's search (mode 'library'). */
+    res: { ms: number; embedMs: number; ids: number[]; stages?: Partial<Record<'embed' | 'vector' | 'keyword' | 'fusion' | 'snippets', number>> };
   };
   /**
    * Where the in-memory index came from at the last unlock, and what the stored

@@ -32,6 +32,16 @@ class TargetSession {
     private readonly log?: (line: string) => void,
   ) {}
 
+  /** This session, or the first one below it whose label contains `part`. */
+  find(part: string): TargetSession | undefined {
+    if (this.label.includes(part)) return this;
+    for (const c of this.children.values()) {
+      const f = c.find(part);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
   send(method: string, params: Record<string, unknown> = {}): Promise<Msg> {
     const id = this.nextId++;
     const reply = new Promise<Msg>((r) => this.pending.set(id, r));
@@ -92,6 +102,11 @@ export interface ConsoleWatch {
   errors: string[];
   /** Every context seen under the offscreen document, as "type url" (workers have their script's URL). */
   targets: string[];
+  /**
+   * Evaluates `expression` (awaited, returned by value) in the offscreen document, or in the
+   * worker under it whose script URL contains `worker` (e.g. '/assets/engine').
+   */
+  evaluate<T>(expression: string, worker?: string): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +135,15 @@ export async function watchEngineConsole(session: Session, opts: { log?: (line: 
   return {
     errors,
     targets,
+    async evaluate<T>(expression: string, worker?: string): Promise<T> {
+      const top = [...sessions.values()][0];
+      const s = worker ? [...sessions.values()].map((x) => x.find(worker)).find((x) => x !== undefined) : top;
+      if (!s) throw new Error(`no ${worker ? `worker matching ${worker}` : 'offscreen document'} to evaluate in`);
+      const m = await s.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+      const r = m.result as { result?: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } } | undefined;
+      if (m.error || r?.exceptionDetails) throw new Error(`evaluate failed: ${JSON.stringify(m.error ?? r?.exceptionDetails?.exception?.description ?? r?.exceptionDetails?.text)}`);
+      return r!.result!.value as T;
+    },
     async stop() {
       await cdp.detach().catch(() => {});
     },

@@ -23,6 +23,25 @@ describe('the model lane', () => {
     expect(order).toEqual(['start batch1', 'start query', 'start batch2', 'start batch3']);
   });
 
+  it('an urgent run on an idle lane starts at once, in the caller’s task', async () => {
+    const lane = createLane();
+    let started = false;
+    const done = lane(async () => {
+      started = true;
+      return 1;
+    }, true);
+    expect(started).toBe(true);
+    await expect(done).resolves.toBe(1);
+    // A batch still starts in a task of its own.
+    let batch = false;
+    const later = lane(async () => {
+      batch = true;
+    }, false);
+    expect(batch).toBe(false);
+    await later;
+    expect(batch).toBe(true);
+  });
+
   it('a failed run rejects its caller and the lane goes on', async () => {
     const lane = createLane();
     const bad = lane(async () => {

@@ -37,6 +37,62 @@ export function quantizeBinaryBatch(data: Float32Array, dims: number): Uint8Arra
   return out;
 }
 
+/**
+ * Rows of int8 with one float32 scale per row: element ≈ values[i] × scale, scale = max |x| / 127
+ * (symmetric, round to nearest). For rescoring: a quarter of float32's memory (100k × 384 dims:
+ * 38 MB instead of 154 MB). A dot product with a float32 query is off by at most
+ * ‖query‖₁ × scale / 2, and in practice (rounding errors cancel) by a few 1e-4 for unit vectors
+ * of 384 dims: below the gaps that order near neighbours (recall@10 against exact float32 cosine
+ * is measured by `npm run bench -- library` and by tests/core/library/quantize.test.ts).
+ */
+export interface Int8Rows {
+  values: Int8Array;
+  scales: Float32Array;
+}
+
+export function quantizeInt8(data: Float32Array, dims: number): Int8Rows {
+  if (!Number.isInteger(dims) || dims < 1 || data.length % dims !== 0) throw new RangeError(`${data.length} floats are not rows of ${dims}`);
+  const count = data.length / dims;
+  const values = new Int8Array(data.length);
+  const scales = new Float32Array(count);
+  for (let r = 0; r < count; r++) {
+    const base = r * dims;
+    let max = 0;
+    for (let i = 0; i < dims; i++) max = Math.max(max, Math.abs(data[base + i]!));
+    if (max === 0 || !Number.isFinite(max)) continue; // a zero (or broken) row scores 0
+    const scale = max / 127;
+    scales[r] = scale;
+    for (let i = 0; i < dims; i++) values[base + i] = Math.round(data[base + i]! / scale);
+  }
+  return { values, scales };
+}
+
+/** The dot product of a float32 query with row `row` of int8 rows (four accumulators: V8 runs that ~1.7× faster). */
+export function dotInt8(q: Float32Array, rows: Int8Rows, row: number, dims: number): number {
+  const v = rows.values;
+  const o = row * dims;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < dims; j += 4) {
+    s0 += q[j]! * v[o + j]!;
+    s1 += q[j + 1]! * v[o + j + 1]!;
+    s2 += q[j + 2]! * v[o + j + 2]!;
+    s3 += q[j + 3]! * v[o + j + 3]!;
+  }
+  for (; j < dims; j++) s0 += q[j]! * v[o + j]!;
+  return (s0 + s1 + s2 + s3) * rows.scales[row]!;
+}
+
+/** All rows back as float32 (benchmark baselines that need float vectors). */
+export function dequantizeInt8(rows: Int8Rows, dims: number): Float32Array {
+  const out = new Float32Array(rows.values.length);
+  for (let i = 0; i < out.length; i++) out[i] = rows.values[i]! * rows.scales[Math.floor(i / dims)]!;
+  return out;
+}
+
 const POPCOUNT = (() => {
   const t = new Uint8Array(256);
   for (let i = 1; i < 256; i++) t[i] = (i & 1) + t[i >> 1]!;

@@ -6,7 +6,9 @@
 import { queryTerms } from '../../core/library/fuse.ts';
 import type { DebugApi as EngineApi } from '../../messaging/debug-api.ts';
 import type { Embedder } from '../embed/types.ts';
-import type { Library } from '../library/library.ts';
+import type { Library, SearchStages } from '../library/library.ts';
+import { chunkIdOf, type Hit, type SearchIndex } from '../library/search-index.ts';
+import { dot } from '../../core/library/quantize.ts';
 import { SyntheticCorpus } from './synthetic.ts';
 
 const corpora = new Map<string, SyntheticCorpus>();
@@ -36,9 +38,10 @@ export async function timedSearch(l: Library, embedder: () => Promise<Embedder>,
   switch (req.mode) {
     case 'library': {
       // The product's search, end to end: query embedding, vector + BM25, fusion, snippets.
+      const stages: SearchStages = {};
       const t0 = performance.now();
-      const { passages } = await l.search(q.text, { kind: 'library' }, req.k);
-      return { ms: performance.now() - t0, embedMs: 0, ids: passages.map((p) => p.chunkId) };
+      const { passages } = await l.search(q.text, { kind: 'library' }, req.k, stages);
+      return { ms: performance.now() - t0, embedMs: stages.embed ?? 0, ids: passages.map((p) => p.chunkId), stages };
     }
     case 'vec0-f32': {
       // A plain sqlite-vec search: the same query embedding, then a float32 scan of vec0.
@@ -65,9 +68,29 @@ export async function timedSearch(l: Library, embedder: () => Promise<Embedder>,
       return { ms: performance.now() - t0, embedMs: 0, ids: ids(hits) };
     }
     case 'exact': {
+      // Exact float32 cosine over the vectors as stored: the reference the int8 index is measured against.
+      const stored = await storedVectors(l, index);
       const t0 = performance.now();
-      const hits = index.exactSearch(q.vector, req.k, [...index.allDocs()].map((d) => d.id));
+      const hits = exactFloat(q.vector, req.k, stored);
       return { ms: performance.now() - t0, embedMs: 0, ids: ids(hits) };
     }
   }
+}
+
+/** The stored float32 vectors of the index's documents, decrypted once per index and size (recall baselines). */
+const storedCache = new WeakMap<SearchIndex, { size: number; vectors: Promise<Map<number, { vectors: Float32Array; chunks: number }>> }>();
+function storedVectors(l: Library, index: SearchIndex): Promise<Map<number, { vectors: Float32Array; chunks: number }>> {
+  let c = storedCache.get(index);
+  if (!c || c.size !== index.size) storedCache.set(index, (c = { size: index.size, vectors: l.debugStoredVectors() }));
+  return c.vectors;
+}
+
+/** Top k by float32 cosine (the vectors are unit length: the dot product), best first. */
+function exactFloat(query: Float32Array, k: number, stored: Map<number, { vectors: Float32Array; chunks: number }>): Hit[] {
+  const dims = query.length;
+  const all: Hit[] = [];
+  for (const [docId, { vectors, chunks }] of stored) {
+    for (let i = 0; i < chunks; i++) all.push({ chunkId: chunkIdOf(docId, i), docId, score: dot(query, vectors, i * dims, dims) });
+  }
+  return all.sort((a, b) => b.score - a.score).slice(0, k);
 }

@@ -50,6 +50,15 @@ export interface LibraryDeps {
  * Writes are serialized, and each save is one INSERT in one transaction, so a browser killed
  * mid-ingest leaves the document either complete or absent.
  */
+/** Milliseconds per stage of one search (library.search's `stages`). */
+export interface SearchStages {
+  embed?: number;
+  vector?: number;
+  keyword?: number;
+  fusion?: number;
+  snippets?: number;
+}
+
 export class Library {
   private dataKey: CryptoKey | null = null;
   private index: SearchIndex | null = null;
@@ -385,11 +394,26 @@ export class Library {
   }
 
   /** Test build only: lets a test look for these exact float32 bytes on disk. */
-  debugVectors(docId: number, count: number): number[][] {
-    const doc = this.requireIndex().doc(docId);
-    if (!doc) throw new ConfidantError('E_NOT_FOUND', `There is no document ${docId}.`);
-    const dims = doc.vectors.length / Math.max(1, doc.chunks.length);
-    return Array.from({ length: Math.min(count, doc.chunks.length) }, (_, i) => Array.from(doc.vectors.subarray(i * dims, (i + 1) * dims)));
+  async debugVectors(docId: number, count: number): Promise<number[][]> {
+    const { vectors, chunks } = (await this.debugStoredVectors([docId])).get(docId) ?? { vectors: new Float32Array(0), chunks: 0 };
+    if (chunks === 0) throw new ConfidantError('E_NOT_FOUND', `There is no document ${docId}.`);
+    const dims = vectors.length / chunks;
+    return Array.from({ length: Math.min(count, chunks) }, (_, i) => Array.from(vectors.subarray(i * dims, (i + 1) * dims)));
+  }
+
+  /**
+   * Test build only: saved documents' float32 vectors as stored (the index keeps int8 copies),
+   * all of them or those of `ids`: the benchmark's exact-cosine baseline for recall.
+   */
+  async debugStoredVectors(ids?: readonly number[]): Promise<Map<number, { vectors: Float32Array; chunks: number }>> {
+    const key = this.requireKey();
+    const rows = (this.deps.db.selectObjects(`SELECT ${LISTED_COLUMNS} FROM documents ORDER BY id`) as unknown as ListedRow[]).filter((r) => !ids || ids.includes(r.id));
+    const out = new Map<number, { vectors: Float32Array; chunks: number }>();
+    for (const r of rows) {
+      const doc = await openRow(key, { ...r, body: null });
+      out.set(r.id, { vectors: doc.vectors, chunks: doc.chunks.length });
+    }
+    return out;
   }
 
   list(): DocSummary[] {
@@ -422,7 +446,8 @@ export class Library {
    * Pages without vectors (no embedding model, or a long page still being embedded) are searched
    * by BM25 alone, and pages asked about on their own that are short together are sent whole.
    */
-  async search(query: string, scope: SearchScope, k: number): Promise<SearchResult> {
+  /** `stages`, when given, receives each stage's milliseconds (the bench's breakdown). */
+  async search(query: string, scope: SearchScope, k: number, stages?: SearchStages): Promise<SearchResult> {
     const index = this.requireIndex();
     const q = query.trim();
     if (!q) return { passages: [], retrieval: 'hybrid' };
@@ -431,25 +456,37 @@ export class Library {
     // The pages named in the scope ('page+library' also searches the whole library).
     const pages = scope.kind === 'library' ? [] : (docIds ?? []).map((id) => index.doc(id)).filter((d): d is IndexedDoc => d !== undefined);
     const pagesOnly = scope.kind === 'page' || scope.kind === 'documents';
-    const pagesEmbedded = pages.every((d) => d.vectors.length > 0);
+    const pagesEmbedded = pages.every((d) => index.embedded(d.id));
     const embedding = pages.some((d) => this.pages.isEmbedding(d.id));
     if (pagesOnly && (!embedder || !pagesEmbedded) && !embedding) {
       const chars = pages.reduce((n, d) => n + (d.text?.length ?? Infinity), 0);
       if (chars <= WHOLE_PAGE_CHARS) return { passages: pages.flatMap((d) => this.wholeDoc(d)), retrieval: 'whole-page' };
     }
+    let t = performance.now();
+    const lap = (stage: keyof SearchStages): void => {
+      const now = performance.now();
+      if (stages) stages[stage] = now - t;
+      t = now;
+    };
     const terms = queryTerms(q);
     const kw = index.keywordSearch(terms, k * 3, docIds);
     if (scope.kind === 'page+library') kw.push(...index.keywordSearch(terms, k * 3));
     const lists = [kw.map((h) => h.chunkId)];
+    lap('keyword');
     // No vectors to compare with (pages not embedded yet): the query is not embedded either.
-    const useVectors = embedder !== null && (!pagesOnly || pages.some((d) => d.vectors.length > 0));
+    const useVectors = embedder !== null && (!pagesOnly || pages.some((d) => index.embedded(d.id)));
     if (useVectors) {
       const [qv] = splitRows(await embedder.embed([q]), embedder.dims);
+      lap('embed');
       const vec = index.vectorSearch(qv!, k * 3, docIds);
       if (scope.kind === 'page+library') vec.push(...index.vectorSearch(qv!, k * 3));
       lists.unshift(vec.map((h) => h.chunkId));
+      lap('vector');
     }
-    const passages = await this.passagesOf(fuseRrf(lists).slice(0, k * 3), k);
+    const fused = fuseRrf(lists).slice(0, k * 3);
+    lap('fusion');
+    const passages = await this.passagesOf(fused, k);
+    lap('snippets');
     const retrieval = embedding ? 'keywords-embedding' : useVectors && pagesEmbedded ? 'hybrid' : 'keywords';
     return { passages, retrieval };
   }

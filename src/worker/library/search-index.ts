@@ -1,11 +1,13 @@
 import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
+import { dequantizeInt8, dotInt8, quantizeInt8, type Int8Rows } from '../../core/library/quantize.ts';
 
 /**
  * The plaintext search structures, in memory while the library is unlocked, dropped at lock:
  *  - an in-memory SQLite database with FTS5: BM25 keyword search over saved documents' chunks;
- *  - the decrypted texts and float32 vectors in JS, with every saved chunk's 1-bit code: exact
- *    cosine on small libraries and filtered searches, Hamming-distance candidates rescored in
- *    float32 on large ones (sqlite-vec's vec0 serves as the benchmark's float32 baseline);
+ *  - the decrypted texts and the vectors in JS, as int8 rows with a scale each (a quarter of
+ *    float32's memory), with every saved chunk's 1-bit code: cosine over all vectors on small
+ *    libraries and filtered searches, Hamming-distance candidates rescored on large ones
+ *    (sqlite-vec's vec0 serves as the benchmark's float32 baseline);
  *  - pages asked about but not saved, in a second in-memory database of their own, so nothing
  *    of them can end up in the saved index or its snapshot.
  * The saved-documents database can be exported whole (`snapshot()`) and opened from such bytes
@@ -19,8 +21,8 @@ export const chunkIdOf = (docId: number, ord: number) => docId * CHUNKS_PER_DOC 
 export const docIdOf = (chunkId: number) => Math.floor(chunkId / CHUNKS_PER_DOC);
 
 /**
- * Above this many chunks, KNN first ranks 1-bit codes by Hamming distance, then rescores in
- * float32: at 10k chunks ~1 ms instead of ~5 ms for exact cosine in JS, recall@10 0.995 at 100k.
+ * Above this many chunks, KNN first ranks 1-bit codes by Hamming distance, then rescores
+ * by cosine: at 10k chunks ~1 ms instead of ~5 ms for cosine over all of them.
  */
 export const BINARY_SEARCH_THRESHOLD = 4_000;
 /**
@@ -31,6 +33,7 @@ export const RESCORE_FACTOR = 16;
 export const MIN_CANDIDATES = 1000;
 /** Bumped when the in-memory schema changes, so older snapshots are rebuilt, not opened. */
 export const INDEX_FORMAT = 4;
+const NO_VECTORS = new Float32Array(0);
 /**
  * In a library-wide keyword search over at least MIN_CHUNKS_TO_PRUNE chunks, terms found in more
  * than this share of chunks are left out when rarer terms remain: BM25 gives them little weight,
@@ -60,7 +63,10 @@ export interface IndexedDoc {
   /** The document's text; null while it stays sealed in the store (the library opens it on demand). */
   text: string | null;
   chunks: ChunkSpan[];
-  /** chunks.length × dims, row per chunk. */
+  /**
+   * chunks.length × dims float32, row per chunk, or empty (not embedded). Handed over to the
+   * index: it keeps them as int8 and empties this field, so no float32 copy outlives the add.
+   */
   vectors: Float32Array;
   /** Pages asked about but not saved: searchable, never stored. */
   ephemeral: boolean;
@@ -91,6 +97,8 @@ export class SearchIndex {
   private readonly docs = new Map<number, IndexedDoc>();
   /** Saved documents' 1-bit codes: chunk i's at [i · words, (i + 1) · words). */
   private readonly codes = new Map<number, Uint32Array>();
+  /** Every embedded document's vectors, int8 (core/library/quantize.ts): chunk i is row i. */
+  private readonly rows = new Map<number, Int8Rows>();
   private vecCount = 0;
   /** Test build only: a float32 vec0 table, made on demand for the benchmark baseline. */
   private floatTable: boolean | null = null;
@@ -179,11 +187,19 @@ export class SearchIndex {
    */
   private track(doc: IndexedDoc, known?: Uint32Array): void {
     this.docs.set(doc.id, doc);
+    const vectors = doc.vectors;
+    if (vectors.length > 0) this.rows.set(doc.id, quantizeInt8(vectors, this.dims));
+    doc.vectors = NO_VECTORS;
     if (doc.ephemeral) return;
-    const codes = known ?? binaryCodes(doc.vectors, this.dims);
+    const codes = known ?? binaryCodes(vectors, this.dims);
     if (!known) this.mem.exec('INSERT OR REPLACE INTO codes(doc_id, bits) VALUES (?, ?)', { bind: [doc.id, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)] });
     this.codes.set(doc.id, codes);
     this.vecCount += doc.chunks.length;
+  }
+
+  /** Whether the document has vectors (a page still being embedded, or kept without the model, has none). */
+  embedded(docId: number): boolean {
+    return this.rows.has(docId);
   }
 
   private dbOf(doc: { ephemeral: boolean }): Database {
@@ -233,13 +249,14 @@ export class SearchIndex {
       this.floatTable = this.bitTable = null;
     }
     this.codes.delete(docId);
+    this.rows.delete(docId);
     this.docs.delete(docId);
   }
 
   /**
    * Nearest chunks by cosine similarity. With `docIds`, only those documents; otherwise every
-   * saved document: exact float32 cosine up to BINARY_SEARCH_THRESHOLD chunks; beyond it the
-   * k × RESCORE_FACTOR nearest 1-bit codes by Hamming distance, rescored exactly.
+   * saved document: cosine over every vector up to BINARY_SEARCH_THRESHOLD chunks; beyond it the
+   * k × RESCORE_FACTOR nearest 1-bit codes by Hamming distance, rescored by cosine.
    *
    * The Hamming stage runs here in JS rather than in sqlite-vec: vec0's KNN keeps its top k by
    * repeated linear scans, O(n · k), which at 100k codes and k = 480 took 40–70 ms here; this
@@ -252,12 +269,12 @@ export class SearchIndex {
     return this.rescore(query, k, this.hammingCandidates(query, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES)));
   }
 
-  /** The k of these chunks nearest to the query by exact float32 cosine. */
+  /** The k of these chunks nearest to the query by cosine (over the int8 vectors). */
   private rescore(query: Float32Array, k: number, chunkIds: Iterable<number>): Hit[] {
     const top = new TopK(k);
     for (const id of chunkIds) {
-      const doc = this.docs.get(docIdOf(id))!;
-      top.offer(id, dot(query, doc.vectors, (id - doc.id * CHUNKS_PER_DOC) * this.dims, this.dims));
+      const docId = docIdOf(id);
+      top.offer(id, dotInt8(query, this.rows.get(docId)!, id - docId * CHUNKS_PER_DOC, this.dims));
     }
     return top.hits();
   }
@@ -298,14 +315,15 @@ export class SearchIndex {
     return ids;
   }
 
-  /** Exact cosine over the given documents' vectors (also the recall baseline for the 1-bit search). */
+  /** Cosine over every vector of the given documents, no 1-bit stage. */
   exactSearch(query: Float32Array, k: number, docIds: Iterable<number>): Hit[] {
     const top = new TopK(k);
     for (const docId of docIds) {
-      const doc = this.docs.get(docId);
+      const rows = this.rows.get(docId);
       // A page indexed before the model was on this device has no vectors: keywords find it.
-      if (!doc || doc.vectors.length === 0) continue;
-      for (let i = 0; i < doc.chunks.length; i++) top.offer(chunkIdOf(docId, i), dot(query, doc.vectors, i * this.dims, this.dims));
+      if (!rows) continue;
+      const n = rows.scales.length;
+      for (let i = 0; i < n; i++) top.offer(chunkIdOf(docId, i), dotInt8(query, rows, i, this.dims));
     }
     return top.hits();
   }
@@ -324,7 +342,7 @@ export class SearchIndex {
   /**
    * Test build only (benchmarks): sqlite-vec's own binary quantization in place of the
    * hand-written 1-bit scan — a `bit[dims]` vec0 column filled with `vec_quantize_binary`, Hamming
-   * KNN for the same number of candidates, then the same exact float32 rescoring.
+   * KNN for the same number of candidates, then the same rescoring.
    */
   bitScanVec0(query: Float32Array, k: number): Hit[] {
     if (!this.bitTable) {
@@ -348,9 +366,12 @@ export class SearchIndex {
     try {
       this.mem.transaction(() => {
         for (const doc of this.docs.values()) {
-          if (doc.ephemeral) continue;
+          const rows = this.rows.get(doc.id);
+          if (doc.ephemeral || !rows) continue;
+          // The index keeps int8 only: the baselines get those values back as float32.
+          const vectors = dequantizeInt8(rows, this.dims);
           for (let i = 0; i < doc.chunks.length; i++) {
-            const v = doc.vectors.subarray(i * this.dims, (i + 1) * this.dims);
+            const v = vectors.subarray(i * this.dims, (i + 1) * this.dims);
             ins.bind([chunkIdOf(doc.id, i), new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]).step();
             ins.reset();
           }
@@ -430,6 +451,8 @@ export class SearchIndex {
 
   close(): void {
     this.docs.clear();
+    this.rows.clear();
+    this.codes.clear();
     this.mem.close();
     this.scratch?.close();
     this.scratch = null;
@@ -462,23 +485,6 @@ function binaryCodes(vectors: Float32Array, dims: number): Uint32Array {
     for (let i = 0; i < dims; i++) if (vectors[base + i]! > 0) out[o + (i >>> 5)]! |= 1 << (i & 31);
   }
   return out;
-}
-
-/** Dot product, four accumulators (V8 runs this about 1.7× faster than the plain loop). */
-function dot(q: Float32Array, m: Float32Array, offset: number, dims: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let j = 0;
-  for (; j + 3 < dims; j += 4) {
-    s0 += q[j]! * m[offset + j]!;
-    s1 += q[j + 1]! * m[offset + j + 1]!;
-    s2 += q[j + 2]! * m[offset + j + 2]!;
-    s3 += q[j + 3]! * m[offset + j + 3]!;
-  }
-  for (; j < dims; j++) s0 += q[j]! * m[offset + j]!;
-  return s0 + s1 + s2 + s3;
 }
 
 /** The k best (id, score) pairs seen, without keeping the rest: a small sorted array. */

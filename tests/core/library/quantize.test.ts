@@ -13,6 +13,9 @@ import {
   rescore,
   quantizedSearch,
   recallAtK,
+  quantizeInt8,
+  dotInt8,
+  dequantizeInt8,
 } from '../../../src/core/library/quantize.ts';
 
 /** Seeded normal deviates (Box-Muller over an LCG). */
@@ -124,5 +127,40 @@ describe('recall of binary quantization against exact search', () => {
     expect(recallAtK([1, 2, 9], [1, 2, 3], 3)).toBeCloseTo(2 / 3, 12);
     expect(recallAtK([1, 2, 3, 4], [4, 5], 2)).toBe(0);
     expect(recallAtK([], [], 5)).toBe(1);
+  });
+});
+
+describe('int8 rows (the index keeps its rescoring vectors so)', () => {
+  const DIMS = 384;
+  const N = 5000;
+  const data = clustered(N, DIMS, 7);
+  const rows = quantizeInt8(data, DIMS);
+
+  it('is a quarter of float32, one scale per row, within half a step of every element', () => {
+    expect(rows.values.byteLength).toBe(data.byteLength / 4);
+    expect(rows.scales.length).toBe(N);
+    const back = dequantizeInt8(rows, DIMS);
+    for (let r = 0; r < N; r += 97) {
+      for (let i = 0; i < DIMS; i++) expect(Math.abs(back[r * DIMS + i]! - data[r * DIMS + i]!)).toBeLessThanOrEqual(rows.scales[r]! / 2 + 1e-7);
+    }
+  });
+
+  it('gives dot products within 3e-3 of float32, and the same top 10 as exact search', () => {
+    const g = gaussian(99);
+    let recall = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = normalize(Array.from(data.subarray(q * 131 * DIMS, (q * 131 + 1) * DIMS), (x) => x + 0.05 * g()));
+      for (let r = 0; r < N; r += 251) expect(Math.abs(dotInt8(query, rows, r, DIMS) - dot(query, data, r * DIMS, DIMS))).toBeLessThan(3e-3);
+      const approx = topK(N, 10, (i) => dotInt8(query, rows, i, DIMS)).map((s) => s.index);
+      recall += recallAtK(approx, exactSearch(query, data, DIMS, 10).map((s) => s.index), 10);
+    }
+    expect(recall / 20).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('keeps a zero row at zero and refuses ragged input', () => {
+    const z = quantizeInt8(new Float32Array(8), 4);
+    expect(Array.from(z.scales)).toEqual([0, 0]);
+    expect(dotInt8(new Float32Array([1, 1, 1, 1]), z, 1, 4)).toBe(0);
+    expect(() => quantizeInt8(new Float32Array(5), 4)).toThrow(/5 floats are not rows of 4/);
   });
 });

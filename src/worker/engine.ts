@@ -62,7 +62,7 @@ async function loadModel(config: ModelConfig, from: 'download' | 'folder'): Prom
   const { state, changed } = from === 'folder' ? await models.importFolder(config) : await models.load(config);
   // Vectors remember their model: a new model re-embeds the library, with progress.
   if (library?.isUnlocked) {
-    if (changed) await library.reloadIndex();
+    if (changed || !library.indexIsCurrent) await library.reloadIndex();
     void library.reembedStale().catch(() => {});
   }
   return state;

@@ -69,6 +69,8 @@ export class Library {
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   /** Where the index came from at the last unlock (tests). */
   private indexSource: 'snapshot' | 'rebuilt' | null = null;
+  /** The model the in-memory index was built for (its vectors' model and dimensions). */
+  private indexModelId: string | null = null;
 
   private readonly pages: AskedPages;
   private readonly records: SealedRecords;
@@ -155,6 +157,14 @@ export class Library {
     });
   }
 
+  /**
+   * Whether the in-memory index was built for the current model. Not always after a model change
+   * was reported as none: a model chosen by a load that failed, then imported from a folder.
+   */
+  get indexIsCurrent(): boolean {
+    return this.index !== null && this.indexModelId === this.deps.model().modelId;
+  }
+
   /** Rebuilds the in-memory index from the store (after the embedding model changed). */
   reloadIndex(): Promise<void> {
     return this.serial(async () => {
@@ -211,6 +221,7 @@ export class Library {
       }
     }
     this.indexSource = index ? 'snapshot' : 'rebuilt';
+    this.indexModelId = model.modelId;
     if (!index) {
       for (const d of docs) await this.textOf(d, key);
       index = SearchIndex.create(this.deps.sqlite3, model.dims);

@@ -187,7 +187,9 @@ export class SearchIndex {
    */
   private track(doc: IndexedDoc, known?: Uint32Array): void {
     this.docs.set(doc.id, doc);
-    const vectors = doc.vectors;
+    // Vectors of another model's size (an index not yet rebuilt for a new model) are not used:
+    // the document is found by its words until it is re-embedded.
+    const vectors = doc.vectors.length === doc.chunks.length * this.dims ? doc.vectors : NO_VECTORS;
     if (vectors.length > 0) this.rows.set(doc.id, quantizeInt8(vectors, this.dims));
     doc.vectors = NO_VECTORS;
     if (doc.ephemeral) return;

@@ -9,8 +9,9 @@
  *                            busy machine weighs on both alike)
  *   ingest                   saving a 10,000-word page (chunk, embed, seal, store, index) vs
  *                            embedding the same number of chunks alone
- *   search p50/p95           library.search end to end (query embedding, vector + BM25, fusion,
- *                            snippets) at 10k and 100k chunks, vs
+ *   search p50/p95           library.search end to end (query embedding and vectors on the engine
+ *                            thread, BM25 alongside in the keyword thread, fusion, snippets) at 10k
+ *                            and 100k chunks, vs
  *                              - Page Assist's way: every vector in one IndexedDB record, read
  *                                back and scored with a plain-JS cosine in an extension page
  *                                (n4ze3m/page-assist src/libs/PageAssistVectorStore.ts), plus the
@@ -20,9 +21,15 @@
  *   unlock                   lock, then unlock with the passphrase (PBKDF2-SHA256 600k, decrypt
  *                            every row, build vec0 + FTS5) at 10k and 100k chunks, vs the key
  *                            derivation alone
- *   recall@10                1-bit + float32 rescoring vs exact cosine, at 10k and 100k (the
+ *   keyword recall@10        the keyword stage with its row budget vs BM25 over every row the
+ *                            query's terms match (and the time of each, in the keyword thread)
+ *   recall@10                1-bit + int8 rescoring vs exact cosine, at 10k and 100k (the
  *                            synthetic queries aim at one of 512 topics; at 10k most topics hold
  *                            no document, so most queries there have no close neighbour at all)
+ *   engine memory            at 10k and 100k chunks unlocked, in a fresh browser: the extension
+ *                            renderer's PSS (WebAssembly included), and of it the JavaScript that
+ *                            measureUserAgentSpecificMemory() sees, vs the model loaded with an
+ *                            empty library
  *
  * Synthetic libraries (src/worker/debug/synthetic.ts) go through the real sealing, store and index
  * code; only the embeddings are not computed. Targets are printed beside the figures, not asserted.
@@ -32,7 +39,7 @@
  *                                        embedding with another build's dist-test/)
  */
 import { loadavg } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ask, DIST_TEST, launch, newProfileDir, removeProfileDir, TEST_MODELS_DIR, type Session } from '../tests/e2e/harness.ts';
@@ -227,9 +234,13 @@ async function search(b: Browser, chunks: number): Promise<{ rows: BenchRow[]; l
   const lib: number[] = [];
   const f32: number[] = [];
   const embedMs: number[] = [];
-  const STAGES = ['embed', 'vector', 'keyword', 'fusion', 'snippets'] as const;
+  const STAGES = ['embed', 'vector', 'keyword', 'keywordWait', 'fusion', 'snippets'] as const;
   const stages = new Map<(typeof STAGES)[number], number[]>(STAGES.map((s) => [s, []]));
-  for (let i = 0; i < 5; i++) await ask(b.page, 'debug.search', { seed: SEED, queryIndex: 1000 + i, k: 10, mode: 'library' });
+  // Warm-up: V8 runs WebAssembly on its baseline compiler first and optimizes hot functions later,
+  // so the first hundred or so inferences and FTS5 queries after a start ran up to 2× slower here
+  // (this browser may be fresh: the memory rows reopen it). The figures are for a warm engine.
+  for (let i = 0; i < 100; i++) await ask(b.page, 'debug.embed', { texts: [tokensText(4 + (i % 12), i)] });
+  for (let i = 0; i < 40; i++) await ask(b.page, 'debug.search', { seed: SEED, queryIndex: 1000 + i, k: 10, mode: 'library' });
   for (let i = 0; i < QUERIES; i++) {
     const l = await ask<{ ms: number; stages: Partial<Record<(typeof STAGES)[number], number>> }>(b.page, 'debug.search', { seed: SEED, queryIndex: i, k: 10, mode: 'library' });
     lib.push(l.ms);
@@ -255,8 +266,17 @@ async function search(b: Browser, chunks: number): Promise<{ rows: BenchRow[]; l
     rows.push(row(`search ${name}, ${label}`, percentile(lib, p), 'ms', 'Page Assist way (IndexedDB + JS cosine)', percentile(pa, p)));
     rows.push(row(`search ${name}, ${label}`, percentile(lib, p), 'ms', 'sqlite-vec float32 scan', percentile(f32, p)));
   }
-  const names = { embed: 'query embedding', vector: 'vector stage', keyword: 'keyword stage (FTS5)', fusion: 'fusion', snippets: 'snippets (texts, near-duplicates)' };
-  for (const st of STAGES) rows.push(row(`  of which ${names[st]} (p50), ${label}`, median(stages.get(st)!), 'ms', 'search p50', percentile(lib, 50)));
+  // The keyword stage runs in the keyword thread while the query is embedded: its own time is not
+  // part of the sum; what the search still waited for it after the vector stage is.
+  const names = {
+    embed: 'query embedding',
+    vector: 'vector stage',
+    keyword: 'keyword stage (FTS5, alongside)',
+    keywordWait: 'waiting for keywords after vectors',
+    fusion: 'fusion',
+    snippets: 'snippets (texts, near-duplicates)',
+  };
+  for (const st of STAGES) rows.push(row(`  ${st === 'keyword' ? 'beside it' : 'of which'} ${names[st]} (p50), ${label}`, median(stages.get(st)!), 'ms', 'search p50', percentile(lib, 50)));
   return { rows, lib };
 }
 
@@ -281,9 +301,11 @@ async function unlock(b: Browser, chunks: number): Promise<BenchRow> {
 }
 
 /**
- * The engine's memory: performance.measureUserAgentSpecificMemory() in the offscreen document
- * (cross-origin isolated), which counts it, the engine worker (JS heap, SQLite's and ONNX Runtime's
- * WebAssembly memory, the index's typed arrays) and ORT's thread workers. Median of three.
+ * The engine's JavaScript memory: performance.measureUserAgentSpecificMemory() in the offscreen
+ * document (cross-origin isolated), which counts it and its workers' JS heaps with their typed
+ * arrays (texts, int8 vectors, codes). It leaves WebAssembly memory out: growing SQLite's heap by
+ * 80 MB in the engine or the keyword thread changed nothing in it (measured for #12), so SQLite's,
+ * ONNX Runtime's and the vector kernels' memory are in `extensionProcessMB` only. Median of three.
  */
 async function engineMemoryMB(b: Browser): Promise<number> {
   const xs: number[] = [];
@@ -299,18 +321,52 @@ async function engineMemoryMB(b: Browser): Promise<number> {
   return median(xs) / 1e6;
 }
 
-let emptyLibraryMB = NaN;
+/**
+ * Everything the extension's renderer process holds, WebAssembly memory included: the
+ * proportional set size (PSS, Linux /proc/PID/smaps_rollup) of the renderer processes Chromium
+ * runs for the extension in this profile (the offscreen document, the engine and its workers, the
+ * service worker, the bench page). Linux only; NaN elsewhere.
+ */
+function extensionProcessMB(b: Browser): number {
+  let kb = 0;
+  let found = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // Chromium rewrites its children's argv as one string: split on spaces too.
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+      if (!cmd.includes('--type=renderer') || !cmd.includes('--extension-process') || !cmd.includes(`--user-data-dir=${b.profile}`)) continue;
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (pss) {
+        kb += Number(pss[1]);
+        found++;
+      }
+    } catch {
+      // A process that ended meanwhile, or no /proc here.
+    }
+  }
+  return found ? kb / 1000 : NaN;
+}
 
-async function memory(b: Browser, chunks: number): Promise<BenchRow> {
+let emptyLibraryMB = NaN;
+let emptyLibraryProcessMB = NaN;
+
+async function memory(b: Browser, chunks: number): Promise<BenchRow[]> {
   // Unlocking leaves the texts to decrypt in the background (library.ts warmTexts): let it end.
   await new Promise((r) => setTimeout(r, 3000));
-  return row(`engine memory, ${chunks / 1000}k chunks unlocked`, await engineMemoryMB(b), 'MB', 'model loaded, empty library', emptyLibraryMB);
+  return [
+    row(`engine memory, ${chunks / 1000}k chunks unlocked`, extensionProcessMB(b), 'MB', 'model loaded, empty library', emptyLibraryProcessMB),
+    row(`  of which JavaScript (no WebAssembly), ${chunks / 1000}k chunks`, await engineMemoryMB(b), 'MB', 'model loaded, empty library', emptyLibraryMB),
+  ];
 }
 
 async function recall(b: Browser, chunks: number): Promise<BenchRow[]> {
   let found = 0;
   let total = 0;
   let foundVec0 = 0;
+  let foundKw = 0;
+  let totalKw = 0;
+  const kwMs: number[] = [];
+  const kwEveryMs: number[] = [];
   const approxMs: number[] = [];
   const vec0Ms: number[] = [];
   const exactMs: number[] = [];
@@ -327,12 +383,22 @@ async function recall(b: Browser, chunks: number): Promise<BenchRow[]> {
     approxMs.push(approx.ms);
     vec0Ms.push(viaVec0.ms);
     exactMs.push(exact.ms);
+    // The keyword stage with its row budget against the plain OR over every row the terms match.
+    const kw = await ask<{ ms: number; ids: number[] }>(b.page, 'debug.search', { seed: SEED, queryIndex: i, k: 10, mode: 'keyword' });
+    const every = await ask<{ ms: number; ids: number[] }>(b.page, 'debug.search', { seed: SEED, queryIndex: i, k: 10, mode: 'keyword-every-row' });
+    const wantKw = new Set(every.ids);
+    foundKw += kw.ids.filter((id) => wantKw.has(id)).length;
+    totalKw += every.ids.length;
+    kwMs.push(kw.ms);
+    kwEveryMs.push(every.ms);
   }
   const label = `${chunks / 1000}k chunks`;
   console.log(`  vector search alone at ${label}: product path p50 ${median(approxMs).toFixed(1)} ms, sqlite-vec bit[384] + rescore p50 ${median(vec0Ms).toFixed(1)} ms (recall@10 ${(foundVec0 / total).toFixed(3)}), exact JS cosine p50 ${median(exactMs).toFixed(1)} ms`);
   return [
     row(`recall@10, 1-bit + rescore, ${label}`, found / total, '', 'exact cosine', 1),
     row(`vector stage p50, hand-written 1-bit scan + rescore, ${label}`, median(approxMs), 'ms', 'sqlite-vec bit[384] KNN + same rescore', median(vec0Ms)),
+    row(`keyword recall@10, row budget, ${label}`, totalKw ? foundKw / totalKw : NaN, '', 'BM25 over every matching row', 1),
+    row(`keyword stage p50, row budget, ${label}`, median(kwMs), 'ms', 'BM25 over every matching row', median(kwEveryMs)),
   ];
 }
 
@@ -361,7 +427,10 @@ export async function run(): Promise<BenchRow[]> {
     await ask(two.page, 'library.setup', { passphrase: PASS });
     // Before any embedding run: those grow ONNX Runtime's WebAssembly memory, which never shrinks
     // (the memory rows below are measured in a fresh browser that has embedded nothing either).
-    if (part('memory')) emptyLibraryMB = await engineMemoryMB(two);
+    if (part('memory')) {
+      emptyLibraryMB = await engineMemoryMB(two);
+      emptyLibraryProcessMB = extensionProcessMB(two);
+    }
     if (part('embed')) {
       one = await openBrowser(models, 1);
       if (process.env.BENCH_COMPARE_DIST) other = await openBrowser(models, 2, process.env.BENCH_COMPARE_DIST);
@@ -382,7 +451,7 @@ export async function run(): Promise<BenchRow[]> {
     if (part('unlock')) rows.push(await unlock(two, 10_000));
     if (part('memory')) {
       two = await reopen(models, two);
-      rows.push(await memory(two, 10_000));
+      rows.push(...(await memory(two, 10_000)));
     }
     if (part('search')) rows.push(...(await search(two, 10_000)).rows);
     if (part('recall')) rows.push(...(await recall(two, 10_000)));
@@ -395,7 +464,7 @@ export async function run(): Promise<BenchRow[]> {
     if (part('unlock')) rows.push(await unlock(two, 100_000));
     if (part('memory')) {
       two = await reopen(models, two);
-      rows.push(await memory(two, 100_000));
+      rows.push(...(await memory(two, 100_000)));
     }
     if (part('search')) rows.push(...(await search(two, 100_000)).rows);
     if (part('recall')) rows.push(...(await recall(two, 100_000)));

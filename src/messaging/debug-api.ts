@@ -27,12 +27,13 @@ export interface DebugApi {
    * (end to end), a plain vec0 float32 scan (after the same query embedding), the vector search
    * alone (1-bit + rescore on large libraries), the same with sqlite-vec's own bit[384] KNN in
    * place of the hand-written 1-bit scan, exact cosine over everything (recall baseline), or
-   * the BM25 keyword search alone.
+   * the BM25 keyword search alone (its `ms` the keyword thread's own time), or the plain OR query
+   * over every row the terms match (the keyword recall baseline).
    */
   'debug.search': {
-    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'vec0-bit' | 'exact' | 'keyword' };
+    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'vec0-bit' | 'exact' | 'keyword' | 'keyword-every-row' };
     /** `stages`: milliseconds per stage of the product's search (mode 'library'). */
-    res: { ms: number; embedMs: number; ids: number[]; stages?: Partial<Record<'embed' | 'vector' | 'keyword' | 'fusion' | 'snippets', number>> };
+    res: { ms: number; embedMs: number; ids: number[]; stages?: Partial<Record<'embed' | 'vector' | 'keyword' | 'keywordWait' | 'fusion' | 'snippets', number>> };
   };
   /**
    * Where the in-memory index came from at the last unlock, and what the stored

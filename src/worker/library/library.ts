@@ -20,7 +20,9 @@ import { chunkForEmbedding, chunkNewDocument } from './prepare.ts';
 import { INSERT_ROW, LISTED_COLUMNS, openRow, rowBinding, summaryOf, toBytes, type DocMeta, type ListedRow, type Row } from './rows.ts';
 import { indexFingerprint, openSnapshot, snapshotRows, storedSnapshot, storeSnapshot } from './snapshot.ts';
 import { SealedRecords } from './sealed-records.ts';
-import { CHUNKS_PER_DOC, chunkIdOf, docIdOf, SearchIndex, type ChunkSpan, type IndexedDoc } from './search-index.ts';
+import { CHUNKS_PER_DOC, chunkIdOf, docIdOf, SearchIndex, type ChunkSpan, type Hit, type IndexedDoc } from './search-index.ts';
+import { KeywordThread } from '../keywords/client.ts';
+import { snapshotHasTerms } from '../keywords/fts.ts';
 
 export { MAX_DOC_CHARS } from './prepare.ts';
 
@@ -50,11 +52,16 @@ export interface LibraryDeps {
  * Writes are serialized, and each save is one INSERT in one transaction, so a browser killed
  * mid-ingest leaves the document either complete or absent.
  */
-/** Milliseconds per stage of one search (library.search's `stages`). */
+/**
+ * Milliseconds per stage of one search (library.search's `stages`). The keyword stage runs in the
+ * keyword thread during the embedding and vector stages: `keyword` is its own time there,
+ * `keywordWait` how long the search then still waited for it.
+ */
 export interface SearchStages {
   embed?: number;
   vector?: number;
   keyword?: number;
+  keywordWait?: number;
   fusion?: number;
   snippets?: number;
 }
@@ -74,6 +81,8 @@ export class Library {
 
   private readonly pages: AskedPages;
   private readonly records: SealedRecords;
+  /** The index's keyword half runs there (worker/keywords/); started now, ready by the first unlock. */
+  private readonly keywords = new KeywordThread();
 
   constructor(private readonly deps: LibraryDeps) {
     this.pages = new AskedPages({ index: () => this.requireIndex(), usableEmbedder: deps.usableEmbedder, progress: deps.progress });
@@ -199,6 +208,9 @@ export class Library {
     const useSnapshot = snap !== undefined && snap.fingerprint === fingerprint && rows.some(current);
     // Without a usable snapshot FTS5 is rebuilt, which needs every body now.
     const bodies = useSnapshot ? null : new Map(this.deps.db.selectArrays('SELECT id, body FROM documents').map(([id, body]) => [Number(id), toBytes(body)]));
+    // The keyword thread opens the snapshot while this thread decrypts the rows.
+    const opening = useSnapshot ? openSnapshot(key, snap).then((bytes) => this.keywords.open(bytes)) : null;
+    opening?.catch(() => {});
     const docs: IndexedDoc[] = [];
     // Rows are opened a batch at a time: WebCrypto decrypts off this thread, so several rows in
     // flight keep it busy while this thread parses the previous ones.
@@ -212,10 +224,9 @@ export class Library {
       this.deps.progress('unlock', Math.min(rows.length, i + OPEN_BATCH), rows.length);
     }
     let index: SearchIndex | null = null;
-    if (useSnapshot) {
+    if (opening) {
       try {
-        const bytes = await openSnapshot(key, snap);
-        index = SearchIndex.open(this.deps.sqlite3, model.dims, bytes, docs);
+        index = SearchIndex.fromSnapshot(this.deps.sqlite3, this.keywords, model.dims, await opening, docs);
       } catch {
         index = null; // damaged: rebuilt below, and rewritten
       }
@@ -224,7 +235,7 @@ export class Library {
     this.indexModelId = model.modelId;
     if (!index) {
       for (const d of docs) await this.textOf(d, key);
-      index = SearchIndex.create(this.deps.sqlite3, model.dims);
+      index = await SearchIndex.create(this.deps.sqlite3, this.keywords, model.dims);
       index.add(docs);
       if (docs.length > 0) this.indexChanged();
     }
@@ -267,7 +278,7 @@ export class Library {
     if (!this.snapshotDirty || !this.dataKey || !this.index) return;
     const model = this.deps.model();
     const fingerprint = await indexFingerprint(model, snapshotRows(this.deps.db, model));
-    await this.storeSnapshot(this.dataKey, fingerprint, this.index.snapshot());
+    await this.storeSnapshot(this.dataKey, fingerprint, await this.index.snapshot());
   }
 
   private async storeSnapshot(key: CryptoKey, fingerprint: string, bytes: Uint8Array): Promise<void> {
@@ -295,8 +306,9 @@ export class Library {
       const key = this.dataKey;
       const model = this.deps.model();
       const rows = snapshotRows(this.deps.db, model);
+      // Asked for before the index closes: the keyword thread answers it before it ends.
       const bytes = this.index.snapshot();
-      void this.serial(async () => this.storeSnapshot(key, await indexFingerprint(model, rows), bytes)).catch(() => {});
+      void this.serial(async () => this.storeSnapshot(key, await indexFingerprint(model, rows), await bytes)).catch(() => {});
     }
     this.snapshotDirty = false;
     this.dataKey = null;
@@ -353,12 +365,7 @@ export class Library {
       if (!snap) return { source: this.indexSource, stored: false, current: false, bytes: 0, termsFound: [] };
       const current = snap.fingerprint === (await indexFingerprint(this.deps.model(), snapshotRows(this.deps.db, this.deps.model())));
       const bytes = await openSnapshot(key, snap);
-      const probe = SearchIndex.open(this.deps.sqlite3, this.deps.model().dims, bytes, []);
-      try {
-        return { source: this.indexSource, stored: true, current, bytes: bytes.byteLength, termsFound: terms.filter((t) => probe.hasTerm(t)) };
-      } finally {
-        probe.close();
-      }
+      return { source: this.indexSource, stored: true, current, bytes: bytes.byteLength, termsFound: snapshotHasTerms(this.deps.sqlite3, bytes, terms) };
     });
   }
 
@@ -480,20 +487,28 @@ export class Library {
       t = now;
     };
     const terms = queryTerms(q);
-    const kw = index.keywordSearch(terms, k * 3, docIds);
-    if (scope.kind === 'page+library') kw.push(...index.keywordSearch(terms, k * 3));
-    const lists = [kw.map((h) => h.chunkId)];
-    lap('keyword');
+    const lists: number[][] = [];
     // No vectors to compare with (pages not embedded yet): the query is not embedded either.
     const useVectors = embedder !== null && (!pagesOnly || pages.some((d) => index.embedded(d.id)));
+    // The keyword thread looks keywords up while this thread embeds the query (even on 2 cores
+    // with ONNX Runtime on both, that measured faster than one after the other: issue #12).
+    const keyword = Promise.all([index.keywordSearch(terms, k * 3, docIds), scope.kind === 'page+library' ? index.keywordSearch(terms, k * 3) : null]);
     if (useVectors) {
-      const [qv] = splitRows(await embedder.embed([q]), embedder.dims);
+      const embedded = embedder.embed([q]);
+      // A failed keyword search must not go unhandled while the embedding is awaited.
+      keyword.catch(() => {});
+      const [qv] = splitRows(await embedded, embedder.dims);
       lap('embed');
       const vec = index.vectorSearch(qv!, k * 3, docIds);
       if (scope.kind === 'page+library') vec.push(...index.vectorSearch(qv!, k * 3));
-      lists.unshift(vec.map((h) => h.chunkId));
+      lists.push(vec.map((h) => h.chunkId));
       lap('vector');
     }
+    const [inScope, wide] = await keyword;
+    const kw: Hit[] = [...inScope.hits, ...(wide?.hits ?? [])];
+    lists.push(kw.map((h) => h.chunkId));
+    lap('keywordWait');
+    if (stages) stages.keyword = inScope.ms + (wide?.ms ?? 0);
     const fused = fuseRrf(lists).slice(0, k * 3);
     lap('fusion');
     const passages = await this.passagesOf(fused, k);

@@ -1,18 +1,22 @@
 import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
 import { dequantizeInt8, dotInt8, quantizeInt8, type Int8Rows } from '../../core/library/quantize.ts';
+import { VectorKernels } from '../../core/library/vector-kernels.ts';
+import type { KeywordThread } from '../keywords/client.ts';
+import type { KeywordRange } from '../keywords/fts.ts';
 
 /**
  * The plaintext search structures, in memory while the library is unlocked, dropped at lock:
- *  - an in-memory SQLite database with FTS5: BM25 keyword search over saved documents' chunks;
- *  - the decrypted texts and the vectors in JS, as int8 rows with a scale each (a quarter of
+ *  - in the keyword thread (../keywords/), in-memory SQLite databases with FTS5: BM25 keyword
+ *    search over saved documents' chunks, and over pages asked about but not saved in a second
+ *    database of their own, so nothing of them can end up in the saved index or its snapshot.
+ *    A thread of its own, so a search's keywords are looked up while this thread embeds the query;
+ *  - here, the decrypted texts and the vectors, as int8 rows with a scale each (a quarter of
  *    float32's memory), with every saved chunk's 1-bit code: cosine over all vectors on small
  *    libraries and filtered searches, Hamming-distance candidates rescored on large ones
- *    (sqlite-vec's vec0 serves as the benchmark's float32 baseline);
- *  - pages asked about but not saved, in a second in-memory database of their own, so nothing
- *    of them can end up in the saved index or its snapshot.
- * The saved-documents database can be exported whole (`snapshot()`) and opened from such bytes
- * (`SearchIndex.open`): the library keeps that snapshot sealed under the data key, so unlocking a
- * large library does not rebuild FTS5 from every chunk (docs/storage.md).
+ *    (sqlite-vec's vec0 serves as the benchmark's float32 baseline).
+ * The saved documents' keyword database can be exported whole (`snapshot()`, with the 1-bit codes)
+ * and opened from such bytes (`SearchIndex.open`): the library keeps that snapshot sealed under
+ * the data key, so unlocking a large library does not rebuild FTS5 from every chunk (docs/storage.md).
  */
 
 /** Chunk ids are docId · 2^20 + ordinal: unique, and a document's chunks form one id range. */
@@ -34,20 +38,8 @@ export const MIN_CANDIDATES = 1000;
 /** Bumped when the in-memory schema changes, so older snapshots are rebuilt, not opened. */
 export const INDEX_FORMAT = 4;
 const NO_VECTORS = new Float32Array(0);
-/**
- * In a library-wide keyword search over at least MIN_CHUNKS_TO_PRUNE chunks, terms found in more
- * than this share of chunks are left out when rarer terms remain: BM25 gives them little weight,
- * yet FTS5 scores every row a term matches, so one common word made searches 5–10× slower.
- */
-const COMMON_TERM_SHARE = 0.05;
-const MIN_CHUNKS_TO_PRUNE = 2000;
-
-const SCHEMA = `
-  PRAGMA temp_store = MEMORY;
-  CREATE VIRTUAL TABLE fts USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
-  CREATE VIRTUAL TABLE fts_terms USING fts5vocab(fts, 'row');
-  CREATE TABLE codes (doc_id INTEGER PRIMARY KEY, bits BLOB NOT NULL);
-`;
+/** Documents per message to the keyword thread when indexing many. */
+const INSERT_BATCH = 200;
 
 export interface ChunkSpan {
   start: number;
@@ -79,27 +71,17 @@ export interface Hit {
   score: number;
 }
 
-type Sqlite = Sqlite3Static & {
-  capi: {
-    sqlite3_js_db_export(db: number): Uint8Array;
-    sqlite3_deserialize(db: number, schema: string, data: number, size: number, bufSize: number, flags: number): number;
-    SQLITE_DESERIALIZE_FREEONCLOSE: number;
-    SQLITE_DESERIALIZE_RESIZEABLE: number;
-  };
-  wasm: { allocFromTypedArray(a: Uint8Array): number };
-};
-const pointerOf = (db: Database) => (db as unknown as { pointer: number }).pointer;
-
 export class SearchIndex {
-  private readonly mem: Database;
-  /** Unsaved pages' keyword index, created on first use. */
-  private scratch: Database | null = null;
   private readonly docs = new Map<number, IndexedDoc>();
   /** Saved documents' 1-bit codes: chunk i's at [i · words, (i + 1) · words). */
   private readonly codes = new Map<number, Uint32Array>();
   /** Every embedded document's vectors, int8 (core/library/quantize.ts): chunk i is row i. */
   private readonly rows = new Map<number, Int8Rows>();
   private vecCount = 0;
+  /** Every saved chunk's code packed for the SIMD kernels, with its chunk id; made again after a change. */
+  private packed: { kernels: VectorKernels; ids: Float64Array } | null = null;
+  /** Test build only: an in-memory database for the benchmark's vec0 tables. */
+  private benchDb: Database | null = null;
   /** Test build only: a float32 vec0 table, made on demand for the benchmark baseline. */
   private floatTable: boolean | null = null;
   /** Test build only: a bit[dims] vec0 table (sqlite-vec's binary quantization), for the benchmark. */
@@ -108,48 +90,45 @@ export class SearchIndex {
   private constructor(
     private readonly sqlite3: Sqlite3Static,
     readonly dims: number,
-    mem: Database,
-  ) {
-    this.mem = mem;
-  }
+    private readonly keywords: KeywordThread,
+  ) {}
 
-  /** An empty index. */
-  static create(sqlite3: Sqlite3Static, dims: number): SearchIndex {
-    const mem = new sqlite3.oo1.DB(':memory:', 'c');
-    mem.exec(SCHEMA);
-    return new SearchIndex(sqlite3, dims, mem);
+  /** An empty index, its keyword half in `keywords` (which holds no other index). */
+  static async create(sqlite3: Sqlite3Static, keywords: KeywordThread, dims: number): Promise<SearchIndex> {
+    await keywords.open(null);
+    return new SearchIndex(sqlite3, dims, keywords);
   }
 
   /**
-   * An index from a snapshot (`snapshot()` bytes) of exactly `docs`: their FTS5 rows and 1-bit
-   * codes come from the snapshot, their texts and vectors from `docs`.
+   * An index from a snapshot (`snapshot()` bytes) of exactly `docs`, which `keywords` has opened
+   * (`keywords.open(bytes)`, whose 1-bit codes are `codes`): FTS5 rows and codes come from the
+   * snapshot, texts and vectors from `docs`.
    */
-  static open(sqlite3: Sqlite3Static, dims: number, snapshot: Uint8Array, docs: readonly IndexedDoc[]): SearchIndex {
-    const s = sqlite3 as Sqlite;
-    const mem = new sqlite3.oo1.DB(':memory:', 'c');
-    const p = s.wasm.allocFromTypedArray(snapshot);
-    const rc = s.capi.sqlite3_deserialize(pointerOf(mem), 'main', p, snapshot.byteLength, snapshot.byteLength, s.capi.SQLITE_DESERIALIZE_FREEONCLOSE | s.capi.SQLITE_DESERIALIZE_RESIZEABLE);
-    if (rc !== 0) {
-      mem.close();
-      throw new Error(`sqlite3_deserialize failed (${rc})`);
-    }
-    mem.exec('PRAGMA temp_store = MEMORY;');
-    const index = new SearchIndex(sqlite3, dims, mem);
+  static fromSnapshot(sqlite3: Sqlite3Static, keywords: KeywordThread, dims: number, codes: Array<[number, Uint8Array]>, docs: readonly IndexedDoc[]): SearchIndex {
+    const index = new SearchIndex(sqlite3, dims, keywords);
     // The codes were stored with the snapshot; a document without them (or with others) gets new ones.
-    const stored = new Map<number, Uint8Array>();
-    for (const [id, bits] of mem.selectArrays('SELECT doc_id, bits FROM codes')) stored.set(Number(id), bits as Uint8Array);
+    const stored = new Map(codes);
     const words = (dims + 31) >>> 5;
+    const missing: IndexedDoc[] = [];
     for (const d of docs) {
       const b = stored.get(d.id);
-      const codes = b && b.byteLength === d.chunks.length * words * 4 ? new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) : undefined;
-      index.track(d, codes);
+      const known = b && b.byteLength === d.chunks.length * words * 4 ? new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) : undefined;
+      if (!known) missing.push(d);
+      index.track(d, known);
     }
+    if (missing.length) keywords.write('insert', { db: 'saved', docs: missing.map((d) => ({ docId: d.id, first: chunkIdOf(d.id, 0), texts: [], codes: index.codeBytes(d.id) })) });
     return index;
   }
 
-  /** The saved documents' database, whole (FTS5 and the 1-bit codes): no unsaved page is ever in it. */
-  snapshot(): Uint8Array {
-    return (this.sqlite3 as Sqlite).capi.sqlite3_js_db_export(pointerOf(this.mem));
+  /** The saved documents' keyword database, whole (FTS5 and the 1-bit codes): no unsaved page is ever in it. */
+  snapshot(): Promise<Uint8Array> {
+    return this.keywords.request('snapshot', null);
+  }
+
+  /** A saved document's 1-bit codes as bytes (stored with the keyword database). */
+  private codeBytes(docId: number): Uint8Array | null {
+    const c = this.codes.get(docId);
+    return c ? new Uint8Array(c.buffer, c.byteOffset, c.byteLength) : null;
   }
 
   get size(): number {
@@ -172,17 +151,9 @@ export class SearchIndex {
     return { doc, span, text: doc.text.slice(span.start, span.end) };
   }
 
-  private scratchDb(): Database {
-    if (!this.scratch) {
-      this.scratch = new this.sqlite3.oo1.DB(':memory:', 'c');
-      this.scratch.exec(SCHEMA);
-    }
-    return this.scratch;
-  }
-
   /**
    * Keeps a document's text and vectors (and, when saved, its 1-bit codes) in JS. Codes computed
-   * here are also written to the `codes` table, so a snapshot carries them (computing them for
+   * here are also sent to the keyword database, so a snapshot carries them (computing them for
    * 100k chunks took ~300 ms of every unlock).
    */
   private track(doc: IndexedDoc, known?: Uint32Array): void {
@@ -193,9 +164,7 @@ export class SearchIndex {
     if (vectors.length > 0) this.rows.set(doc.id, quantizeInt8(vectors, this.dims));
     doc.vectors = NO_VECTORS;
     if (doc.ephemeral) return;
-    const codes = known ?? binaryCodes(vectors, this.dims);
-    if (!known) this.mem.exec('INSERT OR REPLACE INTO codes(doc_id, bits) VALUES (?, ?)', { bind: [doc.id, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)] });
-    this.codes.set(doc.id, codes);
+    this.codes.set(doc.id, known ?? binaryCodes(vectors, this.dims));
     this.vecCount += doc.chunks.length;
   }
 
@@ -204,51 +173,43 @@ export class SearchIndex {
     return this.rows.has(docId);
   }
 
-  private dbOf(doc: { ephemeral: boolean }): Database {
-    return doc.ephemeral ? this.scratchDb() : this.mem;
-  }
-
-  /** Adds many documents in one transaction per database (unlock adds the whole library at once). */
+  /**
+   * Adds documents (unlock adds the whole library at once): their chunks go to the keyword thread
+   * in one transaction per database, without waiting for it (searches sent later see them).
+   */
   add(docs: readonly IndexedDoc[]): void {
+    for (const doc of docs) {
+      if (doc.text === null) throw new Error(`document ${doc.id} has no text to index`);
+    }
     for (const doc of docs) this.remove(doc.id);
-    const saved = docs.filter((d) => !d.ephemeral);
-    const pages = docs.filter((d) => d.ephemeral);
-    if (saved.length) this.insert(this.mem, saved);
-    if (pages.length) this.insert(this.scratchDb(), pages);
-    if (saved.length) this.floatTable = this.bitTable = null;
-  }
-
-  private insert(db: Database, docs: readonly IndexedDoc[]): void {
-    const insFts = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
-    try {
-      db.transaction(() => {
-        for (const doc of docs) {
-          const body = doc.text;
-          if (body === null) throw new Error(`document ${doc.id} has no text to index`);
+    for (const db of ['saved', 'pages'] as const) {
+      const some = docs.filter((d) => d.ephemeral === (db === 'pages'));
+      // A few hundred documents per message: the texts are copied to the thread, and a library
+      // rebuilt at unlock would otherwise be copied whole at once.
+      for (let i = 0; i < some.length; i += INSERT_BATCH) {
+        const payload = some.slice(i, i + INSERT_BATCH).map((doc) => {
+          const body = doc.text!;
+          const texts = doc.chunks.map((span) => (span.heading ? `${span.heading}\n${body.slice(span.start, span.end)}` : body.slice(span.start, span.end)));
           this.track(doc);
-          doc.chunks.forEach((span, i) => {
-            const text = span.heading ? `${span.heading}\n${body.slice(span.start, span.end)}` : body.slice(span.start, span.end);
-            insFts.bind([chunkIdOf(doc.id, i), text]).step();
-            insFts.reset();
-          });
-        }
-      });
-    } finally {
-      insFts.finalize();
+          return { docId: doc.id, first: chunkIdOf(doc.id, 0), texts, codes: doc.ephemeral ? null : this.codeBytes(doc.id) };
+        });
+        this.keywords.write('insert', { db, docs: payload });
+      }
+    }
+    if (docs.some((d) => !d.ephemeral)) {
+      this.floatTable = this.bitTable = null;
+      this.packed = null;
     }
   }
 
   remove(docId: number): void {
     const old = this.docs.get(docId);
     if (!old) return;
-    const lo = chunkIdOf(docId, 0);
-    const hi = chunkIdOf(docId + 1, 0) - 1;
-    const db = this.dbOf(old);
-    db.exec('DELETE FROM fts WHERE rowid BETWEEN ? AND ?', { bind: [lo, hi] });
+    this.keywords.write('remove', { db: old.ephemeral ? 'pages' : 'saved', docId, lo: chunkIdOf(docId, 0), hi: chunkIdOf(docId + 1, 0) - 1 });
     if (!old.ephemeral) {
-      this.mem.exec('DELETE FROM codes WHERE doc_id = ?', { bind: [docId] });
       this.vecCount -= old.chunks.length;
       this.floatTable = this.bitTable = null;
+      this.packed = null;
     }
     this.codes.delete(docId);
     this.rows.delete(docId);
@@ -262,7 +223,8 @@ export class SearchIndex {
    *
    * The Hamming stage runs here in JS rather than in sqlite-vec: vec0's KNN keeps its top k by
    * repeated linear scans, O(n · k), which at 100k codes and k = 480 took 40–70 ms here; this
-   * scan is O(n) whatever k (a 16-bit popcount table, then a distance histogram picks the cut).
+   * scan is O(n) whatever k (SIMD popcounts, core/library/vector-kernels.ts; a distance histogram
+   * picks the cut), and the rescoring's dot products run there too.
    */
   vectorSearch(query: Float32Array, k: number, docIds?: readonly number[]): Hit[] {
     if (docIds) return this.exactSearch(query, k, docIds);
@@ -272,43 +234,59 @@ export class SearchIndex {
   }
 
   /** The k of these chunks nearest to the query by cosine (over the int8 vectors). */
-  private rescore(query: Float32Array, k: number, chunkIds: Iterable<number>): Hit[] {
+  private rescore(query: Float32Array, k: number, chunkIds: readonly number[]): Hit[] {
     const top = new TopK(k);
-    for (const id of chunkIds) {
-      const docId = docIdOf(id);
-      top.offer(id, dotInt8(query, this.rows.get(docId)!, id - docId * CHUNKS_PER_DOC, this.dims));
+    const kernels = this.packedCodes().kernels;
+    const dims = this.dims;
+    if (!kernels.canDot) {
+      for (const id of chunkIds) {
+        const docId = docIdOf(id);
+        top.offer(id, dotInt8(query, this.rows.get(docId)!, id - docId * CHUNKS_PER_DOC, dims));
+      }
+      return top.hits();
     }
+    // The candidates' int8 rows are copied next to the kernel (a few hundred KB), then dotted there.
+    const scales = new Float32Array(chunkIds.length);
+    const dots = kernels.dots(query, chunkIds.length, (dst) => {
+      chunkIds.forEach((id, i) => {
+        const docId = docIdOf(id);
+        const rows = this.rows.get(docId)!;
+        const row = id - docId * CHUNKS_PER_DOC;
+        dst.set(rows.values.subarray(row * dims, (row + 1) * dims), i * dims);
+        scales[i] = rows.scales[row]!;
+      });
+    });
+    chunkIds.forEach((id, i) => top.offer(id, dots[i]! * scales[i]!));
     return top.hits();
   }
 
   /** Chunk ids of (about) the `n` codes nearest to the query's, by Hamming distance. */
   private hammingCandidates(query: Float32Array, n: number): number[] {
-    const q = binaryCodes(query, this.dims);
-    const words = q.length;
-    const dist = new Uint16Array(this.vecCount);
-    const ids = new Float64Array(this.vecCount);
-    const histogram = new Uint32Array(this.dims + 1);
-    let at = 0;
-    for (const [docId, codes] of this.codes) {
-      const base = chunkIdOf(docId, 0);
-      for (let c = 0, o = 0; o < codes.length; c++, o += words) {
-        let d = 0;
-        for (let w = 0; w < words; w++) {
-          const x = (codes[o + w]! ^ q[w]!) >>> 0;
-          d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!;
-        }
-        dist[at] = d;
-        ids[at++] = base + c;
-        histogram[d]!++;
-      }
-    }
+    const { kernels, ids } = this.packedCodes();
+    const { dist, histogram } = kernels.scan(binaryCodes(query, this.dims));
     // The cut: the smallest distance with at least n codes at or below it.
     let cut = 0;
-    for (let sum = 0; cut <= this.dims; cut++) if ((sum += histogram[cut]!) >= n) break;
+    for (let sum = 0; cut < histogram.length; cut++) if ((sum += histogram[cut]!) >= n) break;
     const out: number[] = [];
-    for (let i = 0; i < at; i++) if (dist[i]! < cut) out.push(ids[i]!);
-    for (let i = 0; i < at && out.length < n; i++) if (dist[i] === cut) out.push(ids[i]!);
+    const count = kernels.count;
+    for (let i = 0; i < count; i++) if (dist[i]! < cut) out.push(ids[i]!);
+    for (let i = 0; i < count && out.length < n; i++) if (dist[i] === cut) out.push(ids[i]!);
     return out;
+  }
+
+  /** The saved chunks' codes packed for the kernels (after a change, once: ~5 ms at 100k chunks). */
+  private packedCodes(): { kernels: VectorKernels; ids: Float64Array } {
+    if (this.packed) return this.packed;
+    const words = (this.dims + 31) >>> 5;
+    const docs = [...this.codes];
+    const ids = new Float64Array(docs.reduce((n, [, c]) => n + c.length / words, 0));
+    let at = 0;
+    for (const [docId, codes] of docs) {
+      const base = chunkIdOf(docId, 0);
+      for (let c = 0; c < codes.length / words; c++) ids[at++] = base + c;
+    }
+    this.packed = { kernels: new VectorKernels(docs.map(([, c]) => c), words, this.dims), ids };
+    return this.packed;
   }
 
   private savedDocIds(): number[] {
@@ -337,7 +315,7 @@ export class SearchIndex {
       this.floatTable = true;
     }
     const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
-    const rows = this.mem.selectArrays('SELECT rowid, distance FROM vec_f32 WHERE embedding MATCH ? AND k = ?', [q, k]);
+    const rows = this.bench().selectArrays('SELECT rowid, distance FROM vec_f32 WHERE embedding MATCH ? AND k = ?', [q, k]);
     return rows.map(([id, d]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: 1 - Number(d) ** 2 / 2 }));
   }
 
@@ -354,7 +332,7 @@ export class SearchIndex {
     const n = Math.min(4096, Math.max(k * RESCORE_FACTOR, MIN_CANDIDATES));
     const q = new Uint8Array(query.buffer, query.byteOffset, query.byteLength);
     // vec0 takes k up to 4096; the product asks for max(k × 16, 1000) candidates.
-    const rows = this.mem.selectArrays('SELECT rowid FROM vec_bit WHERE embedding MATCH vec_quantize_binary(?) AND k = ?', [q, n]);
+    const rows = this.bench().selectArrays('SELECT rowid FROM vec_bit WHERE embedding MATCH vec_quantize_binary(?) AND k = ?', [q, n]);
     return this.rescore(query, k, rows.map(([rowid]) => Number(rowid)));
   }
 
@@ -363,10 +341,11 @@ export class SearchIndex {
    * as the SQL expression `value` makes it of the float32 bytes.
    */
   private fillBenchTable(name: 'vec_f32' | 'vec_bit', column: string, value: string): void {
-    this.mem.exec(`DROP TABLE IF EXISTS ${name}; CREATE VIRTUAL TABLE ${name} USING vec0(embedding ${column});`);
-    const ins = this.mem.prepare(`INSERT INTO ${name}(rowid, embedding) VALUES (?, ${value})`);
+    const db = this.bench();
+    db.exec(`DROP TABLE IF EXISTS ${name}; CREATE VIRTUAL TABLE ${name} USING vec0(embedding ${column});`);
+    const ins = db.prepare(`INSERT INTO ${name}(rowid, embedding) VALUES (?, ${value})`);
     try {
-      this.mem.transaction(() => {
+      db.transaction(() => {
         for (const doc of this.docs.values()) {
           const rows = this.rows.get(doc.id);
           if (doc.ephemeral || !rows) continue;
@@ -386,92 +365,46 @@ export class SearchIndex {
 
   /** Test build only: drops the benchmark's vec0 tables (they are not part of the product's index). */
   dropFloatTable(): void {
-    this.mem.exec('DROP TABLE IF EXISTS vec_f32; DROP TABLE IF EXISTS vec_bit');
+    this.benchDb?.close();
+    this.benchDb = null;
     this.floatTable = this.bitTable = null;
+  }
+
+  private bench(): Database {
+    this.benchDb ??= new this.sqlite3.oo1.DB(':memory:', 'c');
+    return this.benchDb;
   }
 
   /**
    * BM25 over chunk text (and heading), optionally within some documents, for `terms` as
-   * queryTerms (src/core/library/fuse.ts) cuts a query. Unsaved pages are found only when asked
-   * for by id.
+   * queryTerms (src/core/library/fuse.ts) cuts a query, in the keyword thread. Unsaved pages are
+   * found only when asked for by id. `ms`: the thread's own time. `everyRow` (benchmarks): the
+   * plain OR query, without keywords/fts.ts's row budget.
    */
-  keywordSearch(terms: readonly string[], k: number, docIds?: readonly number[]): Hit[] {
-    const match = matchExpression(docIds ? terms : this.withoutCommonTerms(terms));
-    if (!match) return [];
-    const rows: unknown[][] = [];
+  async keywordSearch(terms: readonly string[], k: number, docIds?: readonly number[], opts: { everyRow?: boolean } = {}): Promise<{ hits: Hit[]; ms: number }> {
+    let ranges: KeywordRange[] | null = null;
     if (docIds) {
+      ranges = [];
       for (const docId of docIds) {
         const doc = this.docs.get(docId);
-        if (!doc) continue;
-        rows.push(
-          ...this.dbOf(doc).selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY bm25(fts) LIMIT ?', [
-            match,
-            chunkIdOf(docId, 0),
-            chunkIdOf(docId + 1, 0) - 1,
-            k,
-          ]),
-        );
+        if (doc) ranges.push({ db: doc.ephemeral ? 'pages' : 'saved', lo: chunkIdOf(docId, 0), hi: chunkIdOf(docId + 1, 0) - 1 });
       }
-    } else {
-      rows.push(...this.mem.selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?', [match, k]));
+      if (ranges.length === 0) return { hits: [], ms: 0 };
     }
-    return rows
-      .map(([id, s]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: -Number(s) }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, k);
+    const { rows, ms } = await this.keywords.request('search', { terms: [...terms], k, ranges, ...(opts.everyRow ? { everyRow: true } : {}) });
+    return { hits: rows.map(([id, score]) => ({ chunkId: id, docId: docIdOf(id), score })), ms };
   }
 
-  /** Whether the saved documents' keyword index holds `term` (tests). */
-  hasTerm(term: string): boolean {
-    return Number(this.mem.selectValue('SELECT count(*) FROM fts_terms WHERE term = ?', [term.toLowerCase()])) > 0;
-  }
-
-  /** `terms` less those in more than COMMON_TERM_SHARE of the chunks, rarest kept if none is left. */
-  private withoutCommonTerms(terms: readonly string[]): readonly string[] {
-    if (terms.length < 2 || this.vecCount < MIN_CHUNKS_TO_PRUNE) return terms;
-    const stmt = this.mem.prepare('SELECT doc FROM fts_terms WHERE term = ?');
-    let df: number[];
-    try {
-      df = terms.map((t) => {
-        // The tokenizer's folding (unicode61, remove_diacritics 2): lower case, no diacritics.
-        stmt.bind([t.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()]);
-        const n = stmt.step() ? Number(stmt.get(0)) : 0;
-        stmt.reset();
-        return n;
-      });
-    } finally {
-      stmt.finalize();
-    }
-    const kept = terms.filter((_, i) => df[i]! <= this.vecCount * COMMON_TERM_SHARE);
-    if (kept.length) return kept;
-    let rarest = 0;
-    df.forEach((n, i) => {
-      if (n < df[rarest]!) rarest = i;
-    });
-    return [terms[rarest]!];
-  }
-
+  /** Drops everything; the keyword thread closes its databases once it has answered what was asked before (a snapshot at lock). */
   close(): void {
     this.docs.clear();
     this.rows.clear();
     this.codes.clear();
-    this.mem.close();
-    this.scratch?.close();
-    this.scratch = null;
+    this.packed = null;
+    this.dropFloatTable();
+    this.keywords.write('close', null);
   }
 }
-
-/** FTS5 strings ("…", quotes doubled) joined with OR: read as terms, never as operators. */
-function matchExpression(terms: readonly string[]): string {
-  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
-}
-
-/** Bits set in each 16-bit number. */
-const POPCOUNT16 = (() => {
-  const t = new Uint8Array(1 << 16);
-  for (let i = 1; i < t.length; i++) t[i] = (i & 1) + t[i >> 1]!;
-  return t;
-})();
 
 /**
  * 1-bit codes of row vectors: bit i of a vector is set when element i is > 0 (sqlite-vec's

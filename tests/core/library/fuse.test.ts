@@ -3,6 +3,8 @@ import {
   fuseRrf,
   RRF_K,
   dropNearDuplicates,
+  jaccardSorted,
+  shingleHashes,
   dropNearDuplicateVectors,
   normalizePageUrl,
   filterByScope,
@@ -69,6 +71,21 @@ describe('near-duplicates', () => {
     const b = 'alpha beta gamma delta epsilon lambda mu nu xi omicron';
     expect(dropNearDuplicates([a, b], (x) => x)).toEqual([a, b]);
     expect(dropNearDuplicates(['ok', 'ok', 'fine'], (x) => x)).toEqual(['ok', 'fine']);
+  });
+
+  it('compare hashed shingles as the words themselves would compare', () => {
+    const words = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `w${from + i}`).join(' ');
+    // 20 words vs the same with the last 2 changed: 16 of 20 shingles shared of 18 + 18 − 16.
+    const a = shingleHashes(words(20));
+    const b = shingleHashes(`${words(18)} x y`);
+    expect(a.length).toBe(18);
+    expect(jaccardSorted(a, b)).toBeCloseTo(16 / 20, 10);
+    expect(jaccardSorted(a, a)).toBe(1);
+    expect(jaccardSorted(shingleHashes(''), shingleHashes(''))).toBe(1);
+    // Repeated shingles count once; short texts compare whole.
+    expect(shingleHashes('a b c a b c a b c').length).toBe(3);
+    expect(jaccardSorted(shingleHashes('ok'), shingleHashes('ok'))).toBe(1);
+    expect(jaccardSorted(shingleHashes('a b'), shingleHashes('b a'))).toBe(0);
   });
 
   it('by vectors: cosine at or above the threshold is a duplicate', () => {

@@ -1,0 +1,62 @@
+/**
+ * The engine's keyword thread: a Worker the engine starts, holding the in-memory FTS5 databases
+ * (fts.ts) from unlock to lock. It exists so that keyword search runs while the engine thread embeds the question:
+ * ONNX Runtime's WebAssembly inference blocks the thread it runs on, and the two stages took
+ * about the same time (`npm run bench -- library` prints both). It touches no storage: what it
+ * indexes comes from the engine, and its snapshot goes back to the engine to be sealed.
+ */
+import sqlite3InitModule from 'sqlite-vec-wasm-demo';
+import { toReply } from '../../messaging/reply.ts';
+import { KeywordIndex } from './fts.ts';
+import type { KeywordApi, KeywordRequest, KeywordType } from './protocol.ts';
+
+const sqlite = sqlite3InitModule({ print: () => {}, printErr: (...a: unknown[]) => console.error('sqlite3 (keywords):', ...a) });
+let index: KeywordIndex | null = null;
+
+function current(): KeywordIndex {
+  if (!index) throw new Error('the keyword index is not open');
+  return index;
+}
+
+type Handlers = { [K in KeywordType]: (req: KeywordApi[K]['req']) => Promise<KeywordApi[K]['res']> | KeywordApi[K]['res'] };
+
+const handlers: Handlers = {
+  open: async ({ snapshot }) => {
+    // One index at a time: one left open by an unlock that failed half-way goes now.
+    index?.close();
+    index = null;
+    index = new KeywordIndex(await sqlite, snapshot);
+    return { codes: index.codes() };
+  },
+  insert: ({ db, docs }) => {
+    current().insert(db, docs);
+    return null;
+  },
+  remove: ({ db, docId, lo, hi }) => {
+    current().remove(db, docId, lo, hi);
+    return null;
+  },
+  search: ({ terms, k, ranges, everyRow }) => {
+    const t0 = performance.now();
+    const rows = current().search(terms, k, ranges, { everyRow });
+    return { rows, ms: performance.now() - t0 };
+  },
+  snapshot: () => current().snapshot(),
+  close: () => {
+    index?.close();
+    index = null;
+    return null;
+  },
+};
+
+// Requests are handled one at a time in arrival order (the engine relies on it: a search sees
+// every insert sent before it); only `open` awaits anything, SQLite's start.
+let queue: Promise<unknown> = Promise.resolve();
+self.addEventListener('message', (ev: MessageEvent<KeywordRequest>) => {
+  const { id, type, payload } = ev.data;
+  queue = queue.then(async () => {
+    const reply = await toReply(() => (handlers[type] as (p: unknown) => unknown)(payload));
+    const transfer = reply.ok && reply.value instanceof Uint8Array ? [reply.value.buffer] : [];
+    self.postMessage({ id, ...reply }, { transfer });
+  });
+});

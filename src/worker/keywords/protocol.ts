@@ -1,0 +1,26 @@
+import type { KeywordDb, KeywordRange } from './fts.ts';
+
+/**
+ * What the engine asks its keyword thread (keyword-thread.ts), one map typed end to end. Requests are
+ * answered in the order they were sent, so a search sent after an insert sees that insert.
+ */
+export interface KeywordApi {
+  /** At unlock: an empty index, or one from `snapshot`, whose 1-bit codes come back. */
+  open: { req: { snapshot: Uint8Array | null }; res: { codes: Array<[number, Uint8Array]> } };
+  /** At lock: the databases are closed, with every text they held. */
+  close: { req: null; res: null };
+  insert: { req: { db: KeywordDb; docs: Array<{ docId: number; first: number; texts: string[]; codes: Uint8Array | null }> }; res: null };
+  remove: { req: { db: KeywordDb; docId: number; lo: number; hi: number }; res: null };
+  /** `ms`: the thread's own time, for the benchmark's breakdown. */
+  /** `everyRow`: the plain OR over every row any term matches (the benchmark's reference). */
+  search: { req: { terms: string[]; k: number; ranges: KeywordRange[] | null; everyRow?: boolean }; res: { rows: Array<[number, number]>; ms: number } };
+  snapshot: { req: null; res: Uint8Array };
+}
+
+export type KeywordType = keyof KeywordApi;
+
+export interface KeywordRequest<K extends KeywordType = KeywordType> {
+  id: number;
+  type: K;
+  payload: KeywordApi[K]['req'];
+}

@@ -135,8 +135,8 @@ export class KeywordIndex {
 
   /**
    * BM25 over chunk text (and heading) for `terms` as queryTerms (core/library/fuse.ts) cuts a
-   * query: within `ranges` when given (any database), else over every saved chunk (`chunks` of
-   * them, for pruning common terms). [rowid, score] pairs, best first, score = −BM25.
+   * query: within `ranges` when given (any database), else over every saved chunk within the row
+   * budget (or, with `everyRow`, without it). [rowid, score] pairs, best first, score = −BM25.
    */
   search(terms: readonly string[], k: number, ranges: readonly KeywordRange[] | null, opts: { everyRow?: boolean } = {}): Array<[number, number]> {
     const match = ranges || opts.everyRow ? matchExpression(terms) : this.candidatesExpression(terms);

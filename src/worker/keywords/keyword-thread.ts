@@ -1,8 +1,8 @@
 /**
  * The engine's keyword thread: a Worker the engine starts, holding the in-memory FTS5 databases
- * (fts.ts) from unlock to lock. It exists so that keyword search runs while the engine thread embeds the question:
- * ONNX Runtime's WebAssembly inference blocks the thread it runs on, and the two stages took
- * about the same time (`npm run bench -- library` prints both). It touches no storage: what it
+ * (fts.ts) from unlock to lock. It exists so that keyword search runs while the engine thread
+ * embeds the question: ONNX Runtime's WebAssembly inference blocks the thread it runs on, and the
+ * two stages took about the same time (`npm run bench -- library` prints both). It touches no storage: what it
  * indexes comes from the engine, and its snapshot goes back to the engine to be sealed.
  */
 import sqlite3InitModule from 'sqlite-vec-wasm-demo';

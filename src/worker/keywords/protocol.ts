@@ -11,8 +11,10 @@ export interface KeywordApi {
   close: { req: null; res: null };
   insert: { req: { db: KeywordDb; docs: Array<{ docId: number; first: number; texts: string[]; codes: Uint8Array | null }> }; res: null };
   remove: { req: { db: KeywordDb; docId: number; lo: number; hi: number }; res: null };
-  /** `ms`: the thread's own time, for the benchmark's breakdown. */
-  /** `everyRow`: the plain OR over every row any term matches (the benchmark's reference). */
+  /**
+   * `everyRow`: the plain OR over every row any term matches (the benchmark's reference); `ms`:
+   * the thread's own time, for the benchmark's breakdown.
+   */
   search: { req: { terms: string[]; k: number; ranges: KeywordRange[] | null; everyRow?: boolean }; res: { rows: Array<[number, number]>; ms: number } };
   snapshot: { req: null; res: Uint8Array };
 }

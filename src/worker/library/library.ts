@@ -49,10 +49,6 @@ export interface LibraryDeps {
 }
 
 /**
- * Writes are serialized, and each save is one INSERT in one transaction, so a browser killed
- * mid-ingest leaves the document either complete or absent.
- */
-/**
  * Milliseconds per stage of one search (library.search's `stages`). The keyword stage runs in the
  * keyword thread during the embedding and vector stages: `keyword` is its own time there,
  * `keywordWait` how long the search then still waited for it.
@@ -66,6 +62,10 @@ export interface SearchStages {
   snippets?: number;
 }
 
+/**
+ * Writes are serialized, and each save is one INSERT in one transaction, so a browser killed
+ * mid-ingest leaves the document either complete or absent.
+ */
 export class Library {
   private dataKey: CryptoKey | null = null;
   private index: SearchIndex | null = null;
@@ -425,7 +425,8 @@ export class Library {
    */
   async debugStoredVectors(ids?: readonly number[]): Promise<Map<number, { vectors: Float32Array; chunks: number }>> {
     const key = this.requireKey();
-    const rows = (this.deps.db.selectObjects(`SELECT ${LISTED_COLUMNS} FROM documents ORDER BY id`) as unknown as ListedRow[]).filter((r) => !ids || ids.includes(r.id));
+    const only = ids ? `WHERE id IN (${ids.map(() => '?').join(', ')})` : '';
+    const rows = this.deps.db.selectObjects(`SELECT ${LISTED_COLUMNS} FROM documents ${only} ORDER BY id`, ids ? [...ids] : undefined) as unknown as ListedRow[];
     const out = new Map<number, { vectors: Float32Array; chunks: number }>();
     for (const r of rows) {
       const doc = await openRow(key, { ...r, body: null });
@@ -463,8 +464,8 @@ export class Library {
    * Hybrid retrieval: vector KNN and BM25, fused by reciprocal rank, near-duplicates removed.
    * Pages without vectors (no embedding model, or a long page still being embedded) are searched
    * by BM25 alone, and pages asked about on their own that are short together are sent whole.
+   * `stages`, when given, receives each stage's milliseconds (the bench's breakdown).
    */
-  /** `stages`, when given, receives each stage's milliseconds (the bench's breakdown). */
   async search(query: string, scope: SearchScope, k: number, stages?: SearchStages): Promise<SearchResult> {
     const index = this.requireIndex();
     const q = query.trim();

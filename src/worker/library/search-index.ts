@@ -15,7 +15,7 @@ import type { KeywordRange } from '../keywords/fts.ts';
  *    libraries and filtered searches, Hamming-distance candidates rescored on large ones
  *    (sqlite-vec's vec0 serves as the benchmark's float32 baseline).
  * The saved documents' keyword database can be exported whole (`snapshot()`, with the 1-bit codes)
- * and opened from such bytes (`SearchIndex.open`): the library keeps that snapshot sealed under
+ * and opened from such bytes (`SearchIndex.fromSnapshot`): the library keeps that snapshot sealed under
  * the data key, so unlocking a large library does not rebuild FTS5 from every chunk (docs/storage.md).
  */
 
@@ -221,7 +221,7 @@ export class SearchIndex {
    * saved document: cosine over every vector up to BINARY_SEARCH_THRESHOLD chunks; beyond it the
    * k × RESCORE_FACTOR nearest 1-bit codes by Hamming distance, rescored by cosine.
    *
-   * The Hamming stage runs here in JS rather than in sqlite-vec: vec0's KNN keeps its top k by
+   * The Hamming stage runs here rather than in sqlite-vec: vec0's KNN keeps its top k by
    * repeated linear scans, O(n · k), which at 100k codes and k = 480 took 40–70 ms here; this
    * scan is O(n) whatever k (SIMD popcounts, core/library/vector-kernels.ts; a distance histogram
    * picks the cut), and the rescoring's dot products run there too.

@@ -37,11 +37,12 @@ export interface DebugApi {
   };
   /**
    * Where the in-memory index came from at the last unlock, and what the stored
-   * index snapshot holds (opened with the data key): is it current, how big, which of `terms` it indexes.
+   * index snapshot holds (opened with the data key): is it current, how big, in how many parts, which
+   * of `terms` it indexes. `tearLastPart` then deletes its last part (a torn snapshot, for tests).
    */
   'debug.index': {
-    req: { terms: string[] };
-    res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] };
+    req: { terms: string[]; tearLastPart?: boolean };
+    res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] };
   };
 }
 

@@ -74,6 +74,23 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'index snapshot in parts',
+    // The snapshot as several sealed rows of at most 4 MiB (worker/library/snapshot.ts), so SQLite
+    // never holds all of it in its heap at once. The old one-row snapshot is dropped: it is a
+    // cache, rebuilt and written anew at the next unlock.
+    sql: `
+      DROP TABLE index_snapshot;
+      CREATE TABLE index_snapshot (
+        part        INTEGER PRIMARY KEY CHECK (part >= 0),
+        parts       INTEGER NOT NULL CHECK (parts > part),
+        fingerprint TEXT NOT NULL,
+        data        BLOB NOT NULL,
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

@@ -19,7 +19,7 @@ let watch: ConsoleWatch;
 let panel: Page;
 const earlierErrors: string[] = [];
 
-interface IndexInfo { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] }
+interface IndexInfo { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }
 interface Passage { docId: number; title: string; text: string }
 const TERMS = ['quokkaberry', 'wombatine', 'zanzibarquux', 'platypodia'];
 
@@ -104,6 +104,25 @@ describe('the sealed index snapshot', () => {
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', current: true });
     expect(i.termsFound.sort()).toEqual(['platypodia', 'wombatine']);
+  });
+
+  it('is stored in sealed parts of 4 MiB, and a torn one (a part missing) is rebuilt, not trusted', async () => {
+    // ~700 bytes of index per synthetic chunk: 8,000 chunks make a snapshot of two parts.
+    await ask(panel, 'debug.synthetic', { from: 0, docs: 80, chunksPerDoc: 100, seed: 7 });
+    await relock();
+    const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, tearLastPart: true });
+    expect(whole).toMatchObject({ source: 'snapshot', current: true });
+    expect(whole.parts).toBeGreaterThan(1);
+    expect(whole.bytes).toBeGreaterThan((whole.parts - 1) * (4 << 20));
+    await relock();
+    expect(await info()).toMatchObject({ source: 'rebuilt' });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'platypodia', scope: { kind: 'library' }, k: 3 })).passages;
+    expect(hits[0]!.title).toBe('Platypus notes');
+    await relock();
+    const again = await info();
+    expect(again).toMatchObject({ source: 'snapshot', current: true });
+    expect(again.parts).toBeGreaterThan(1);
+    expect(again.termsFound.sort()).toEqual(['platypodia', 'wombatine']);
   });
 
   it('kept every console clean', async () => {

@@ -31,10 +31,11 @@ export class KeywordThread {
     });
   }
 
-  /** An empty keyword index, or one from a snapshot (handed over); the snapshot's 1-bit codes come back. */
-  async open(snapshot: Uint8Array | null): Promise<Array<[number, Uint8Array]>> {
+  /** An empty keyword index, or one from a snapshot's parts (handed over); the snapshot's 1-bit codes come back. */
+  async open(snapshot: Uint8Array[] | null): Promise<Array<[number, Uint8Array]>> {
     this.broken = null;
-    return (await this.request('open', { snapshot }, snapshot ? [snapshot.buffer] : [])).codes;
+    const buffers = new Set((snapshot ?? []).map((p) => p.buffer));
+    return (await this.request('open', { snapshot }, [...buffers])).codes;
   }
 
   /** One request; `transfer` hands buffers over instead of copying them (they are unusable here after). */

@@ -27,11 +27,13 @@ export const KEYWORD_ROW_BUDGET = 1000;
 type Sqlite = Sqlite3Static & {
   capi: {
     sqlite3_js_db_export(db: number): Uint8Array;
+    sqlite3_serialize(db: number, schema: string, pSize: number, flags: number): number;
+    SQLITE_SERIALIZE_NOCOPY: number;
     sqlite3_deserialize(db: number, schema: string, data: number, size: number, bufSize: number, flags: number): number;
     SQLITE_DESERIALIZE_FREEONCLOSE: number;
     SQLITE_DESERIALIZE_RESIZEABLE: number;
   };
-  wasm: { allocFromTypedArray(a: Uint8Array): number };
+  wasm: { alloc(n: number): number; heap8u(): Uint8Array; pstack: { alloc(n: number): number; pointer: number; restore(p: number): void }; peek64(p: number): bigint };
 };
 const pointerOf = (db: Database) => (db as unknown as { pointer: number }).pointer;
 
@@ -44,16 +46,32 @@ export interface KeywordRange {
   hi: number;
 }
 
-/** An empty keyword database, or one from snapshot bytes (`KeywordIndex.snapshot()`). */
-function openDb(sqlite3: Sqlite3Static, snapshot: Uint8Array | null): Database {
+/**
+ * An empty keyword database, or one from a snapshot (`KeywordIndex.snapshot()` bytes, in parts:
+ * they are copied one after another into one SQLite allocation, so no whole copy is made in JS).
+ */
+function openDb(sqlite3: Sqlite3Static, snapshot: readonly Uint8Array[] | null): Database {
   const mem = new sqlite3.oo1.DB(':memory:', 'c');
   if (!snapshot) {
     mem.exec(SCHEMA);
     return mem;
   }
   const s = sqlite3 as Sqlite;
-  const p = s.wasm.allocFromTypedArray(snapshot);
-  const rc = s.capi.sqlite3_deserialize(pointerOf(mem), 'main', p, snapshot.byteLength, snapshot.byteLength, s.capi.SQLITE_DESERIALIZE_FREEONCLOSE | s.capi.SQLITE_DESERIALIZE_RESIZEABLE);
+  const size = snapshot.reduce((n, part) => n + part.byteLength, 0);
+  let p: number;
+  try {
+    p = s.wasm.alloc(size);
+  } catch (e) {
+    mem.close();
+    throw e;
+  }
+  let at = p;
+  for (const part of snapshot) {
+    s.wasm.heap8u().set(part, at); // heap8u() again each time: a view of memory that grew is detached
+    at += part.byteLength;
+  }
+  // FREEONCLOSE: SQLite owns the allocation from here, also when deserializing fails.
+  const rc = s.capi.sqlite3_deserialize(pointerOf(mem), 'main', p, size, size, s.capi.SQLITE_DESERIALIZE_FREEONCLOSE | s.capi.SQLITE_DESERIALIZE_RESIZEABLE);
   if (rc !== 0) {
     mem.close();
     throw new Error(`sqlite3_deserialize failed (${rc})`);
@@ -67,7 +85,7 @@ function hasTerm(db: Database, term: string): boolean {
 }
 
 /** Which of `terms` a snapshot's keyword index holds (tests inspect what a stored snapshot keeps). */
-export function snapshotHasTerms(sqlite3: Sqlite3Static, snapshot: Uint8Array, terms: readonly string[]): string[] {
+export function snapshotHasTerms(sqlite3: Sqlite3Static, snapshot: readonly Uint8Array[], terms: readonly string[]): string[] {
   const db = openDb(sqlite3, snapshot);
   try {
     return terms.filter((t) => hasTerm(db, t));
@@ -88,7 +106,7 @@ export class KeywordIndex {
   /** An empty index, or the saved documents' database from a snapshot. */
   constructor(
     private readonly sqlite3: Sqlite3Static,
-    snapshot: Uint8Array | null,
+    snapshot: readonly Uint8Array[] | null,
   ) {
     this.saved = openDb(sqlite3, snapshot);
   }
@@ -155,9 +173,23 @@ export class KeywordIndex {
       .slice(0, k);
   }
 
-  /** The saved documents' database, whole (FTS5 and the 1-bit codes): no unsaved page is ever in it. */
+  /**
+   * The saved documents' database, whole (FTS5 and the 1-bit codes): no unsaved page is ever in it.
+   * One opened from a snapshot lives in one SQLite allocation, which is copied out as it is
+   * (SQLITE_SERIALIZE_NOCOPY) instead of being serialized into a second one: at 100k chunks that
+   * would grow this thread's heap by another ~67 MB for good.
+   */
   snapshot(): Uint8Array {
-    return (this.sqlite3 as Sqlite).capi.sqlite3_js_db_export(pointerOf(this.saved));
+    const s = this.sqlite3 as Sqlite;
+    const stack = s.wasm.pstack.pointer;
+    try {
+      const pSize = s.wasm.pstack.alloc(8);
+      const p = s.capi.sqlite3_serialize(pointerOf(this.saved), 'main', pSize, s.capi.SQLITE_SERIALIZE_NOCOPY);
+      if (p) return s.wasm.heap8u().slice(p, p + Number(s.wasm.peek64(pSize)));
+    } finally {
+      s.wasm.pstack.restore(stack);
+    }
+    return s.capi.sqlite3_js_db_export(pointerOf(this.saved)); // built here, page by page: no single allocation
   }
 
   close(): void {

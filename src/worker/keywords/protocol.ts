@@ -5,8 +5,8 @@ import type { KeywordDb, KeywordRange } from './fts.ts';
  * answered in the order they were sent, so a search sent after an insert sees that insert.
  */
 export interface KeywordApi {
-  /** At unlock: an empty index, or one from `snapshot`, whose 1-bit codes come back. */
-  open: { req: { snapshot: Uint8Array | null }; res: { codes: Array<[number, Uint8Array]> } };
+  /** At unlock: an empty index, or one from `snapshot` (its bytes in order, in parts), whose 1-bit codes come back. */
+  open: { req: { snapshot: Uint8Array[] | null }; res: { codes: Array<[number, Uint8Array]> } };
   /** At lock: the databases are closed, with every text they held. */
   close: { req: null; res: null };
   insert: { req: { db: KeywordDb; docs: Array<{ docId: number; first: number; texts: string[]; codes: Uint8Array | null }> }; res: null };

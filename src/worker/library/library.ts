@@ -18,7 +18,7 @@ import { deleteDeviceKey } from './device-key.ts';
 import { lockSource, readKeyRecord, unlockSource, writeKeyRecord } from './keyring.ts';
 import { chunkForEmbedding, chunkNewDocument } from './prepare.ts';
 import { INSERT_ROW, LISTED_COLUMNS, openRow, rowBinding, summaryOf, toBytes, type DocMeta, type ListedRow, type Row } from './rows.ts';
-import { indexFingerprint, openSnapshot, snapshotRows, storedSnapshot, storeSnapshot } from './snapshot.ts';
+import { indexFingerprint, openSnapshot, snapshotRows, storedFingerprint, storeSnapshot } from './snapshot.ts';
 import { SealedRecords } from './sealed-records.ts';
 import { CHUNKS_PER_DOC, chunkIdOf, docIdOf, SearchIndex, type ChunkSpan, type Hit, type IndexedDoc } from './search-index.ts';
 import { KeywordThread } from '../keywords/client.ts';
@@ -204,12 +204,11 @@ export class Library {
     this.summaries.clear();
     const current = (r: Pick<Row, 'model_id' | 'dims'>) => r.model_id === model.modelId && r.dims === model.dims;
     const fingerprint = await indexFingerprint(model, rows.filter(current).map((r) => ({ id: r.id, body: toBytes(r.body_head), chunks: toBytes(r.chunks), vectors: toBytes(r.vectors) })));
-    const snap = storedSnapshot(this.deps.db);
-    const useSnapshot = snap !== undefined && snap.fingerprint === fingerprint && rows.some(current);
+    const useSnapshot = storedFingerprint(this.deps.db) === fingerprint && rows.some(current);
     // Without a usable snapshot FTS5 is rebuilt, which needs every body now.
     const bodies = useSnapshot ? null : new Map(this.deps.db.selectArrays('SELECT id, body FROM documents').map(([id, body]) => [Number(id), toBytes(body)]));
     // The keyword thread opens the snapshot while this thread decrypts the rows.
-    const opening = useSnapshot ? openSnapshot(key, snap).then((bytes) => this.keywords.open(bytes)) : null;
+    const opening = useSnapshot ? openSnapshot(this.deps.db, key, fingerprint).then((parts) => this.keywords.open(parts)) : null;
     opening?.catch(() => {});
     const docs: IndexedDoc[] = [];
     // Rows are opened a batch at a time: WebCrypto decrypts off this thread, so several rows in
@@ -357,15 +356,17 @@ export class Library {
     return this.requireIndex();
   }
 
-  /** Test build only: what the stored snapshot holds (see 'debug.index'). */
-  debugSnapshot(terms: string[]): Promise<{ source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; termsFound: string[] }> {
+  /** Test build only: what the stored snapshot holds (see 'debug.index'), and then perhaps its last part torn off. */
+  debugSnapshot(terms: string[], tearLastPart: boolean): Promise<{ source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }> {
     return this.serial(async () => {
       const key = this.requireKey();
-      const snap = storedSnapshot(this.deps.db);
-      if (!snap) return { source: this.indexSource, stored: false, current: false, bytes: 0, termsFound: [] };
-      const current = snap.fingerprint === (await indexFingerprint(this.deps.model(), snapshotRows(this.deps.db, this.deps.model())));
-      const bytes = await openSnapshot(key, snap);
-      return { source: this.indexSource, stored: true, current, bytes: bytes.byteLength, termsFound: snapshotHasTerms(this.deps.sqlite3, bytes, terms) };
+      const stored = storedFingerprint(this.deps.db);
+      if (stored === undefined) return { source: this.indexSource, stored: false, current: false, bytes: 0, parts: 0, termsFound: [] };
+      const current = stored === (await indexFingerprint(this.deps.model(), snapshotRows(this.deps.db, this.deps.model())));
+      // A torn or damaged one is reported as holding nothing (unlocking rebuilds the index then).
+      const parts = await openSnapshot(this.deps.db, key, stored).catch(() => []);
+      if (tearLastPart) this.deps.db.exec('DELETE FROM index_snapshot WHERE part = (SELECT max(part) FROM index_snapshot)');
+      return { source: this.indexSource, stored: true, current, bytes: parts.reduce((n, p) => n + p.byteLength, 0), parts: parts.length, termsFound: parts.length ? snapshotHasTerms(this.deps.sqlite3, parts, terms) : [] };
     });
   }
 

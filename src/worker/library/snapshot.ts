@@ -1,6 +1,6 @@
 /**
  * The index snapshot (docs/storage.md): the in-memory search index, sealed under the data key in
- * one row, so unlocking need not rebuild FTS5 from every document. It is used only when its
+ * a few rows, so unlocking need not rebuild FTS5 from every document. It is used only when its
  * fingerprint matches the documents exactly.
  */
 import type { Database } from 'sqlite-vec-wasm-demo';
@@ -10,7 +10,6 @@ import { toBytes } from './rows.ts';
 import { INDEX_FORMAT } from './search-index.ts';
 
 type Model = { modelId: string; dims: number };
-const ref = (fingerprint: string) => ({ table: 'index_snapshot', column: 'data', rowid: fingerprint });
 
 export interface FingerprintRow {
   id: number;
@@ -41,22 +40,58 @@ export async function indexFingerprint(model: { modelId: string; dims: number },
   return toHex(await sha256(buf));
 }
 
-/** The stored snapshot's fingerprint and sealed bytes, if there is one. */
-export function storedSnapshot(db: Database): { fingerprint: string; data: Uint8Array } | undefined {
-  const row = db.selectObjects('SELECT fingerprint, data FROM index_snapshot WHERE id = 1')[0];
-  return row ? { fingerprint: String(row.fingerprint), data: toBytes(row.data) } : undefined;
+/**
+ * The snapshot is stored in parts of this many bytes, each sealed on its own. Reading or binding a
+ * BLOB makes SQLite hold all of it in its WebAssembly heap, which never shrinks: one 67 MB blob
+ * (100k chunks) grew the engine's heap by that much at unlock and again at the first save. This
+ * build of SQLite has no incremental blob I/O (sqlite3_blob_read is not exported), so the parts
+ * are rows. Sealing 17 parts instead of one costs 16 more WebCrypto calls (~50 µs each).
+ */
+export const SNAPSHOT_PART_BYTES = 4 << 20;
+
+/** A part's additional data names the snapshot, its place and the count, so parts cannot be swapped, dropped or mixed. */
+const ref = (fingerprint: string, part: number, parts: number) => ({ table: 'index_snapshot', column: 'data', rowid: `${fingerprint}/${part}/${parts}` });
+
+/** The stored snapshot's fingerprint, if there is one (nothing sealed is read). */
+export function storedFingerprint(db: Database): string | undefined {
+  const v = db.selectValue('SELECT fingerprint FROM index_snapshot WHERE part = 0');
+  return v == null ? undefined : String(v);
 }
 
-/** Opens a stored snapshot (throws if it was tampered with or sealed under another key). */
-export function openSnapshot(key: CryptoKey, snap: { fingerprint: string; data: Uint8Array }): Promise<Uint8Array> {
-  return openField(key, ref(snap.fingerprint), snap.data);
+/**
+ * Opens the stored snapshot of `fingerprint`, a part at a time (each read while the one before is
+ * decrypted). Throws if a part is missing, of another snapshot, tampered with or sealed under
+ * another key: the caller rebuilds the index then.
+ */
+export async function openSnapshot(db: Database, key: CryptoKey, fingerprint: string): Promise<Uint8Array[]> {
+  const rows = db.selectArrays('SELECT part, parts, fingerprint FROM index_snapshot ORDER BY part');
+  const parts = rows.length;
+  rows.forEach(([part, count, fp], i) => {
+    if (Number(part) !== i || Number(count) !== parts || fp !== fingerprint) {
+      throw new Error(`index snapshot torn: row ${i + 1} of the ${parts} stored is part ${String(part)} of ${String(count)} for ${String(fp).slice(0, 12)}…, want part ${i} of ${parts} for ${fingerprint.slice(0, 12)}…`);
+    }
+  });
+  if (parts === 0) throw new Error('no index snapshot stored');
+  const opened: Promise<Uint8Array>[] = [];
+  for (let i = 0; i < parts; i++) {
+    const sealed = toBytes(db.selectValue('SELECT data FROM index_snapshot WHERE part = ?', [i]));
+    opened.push(openField(key, ref(fingerprint, i, parts), sealed));
+  }
+  return Promise.all(opened);
 }
 
-/** Seals `bytes` and stores them in place of the snapshot. */
+/** Seals `bytes` and stores them in place of the snapshot, in parts of SNAPSHOT_PART_BYTES. */
 export async function storeSnapshot(db: Database, key: CryptoKey, fingerprint: string, bytes: Uint8Array): Promise<void> {
-  const sealed = await sealField(key, ref(fingerprint), bytes);
-  db.exec('INSERT INTO index_snapshot(id, fingerprint, data, created_at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint, data = excluded.data, created_at = excluded.created_at', {
-    bind: [fingerprint, sealed, Date.now()],
+  const parts = Math.max(1, Math.ceil(bytes.byteLength / SNAPSHOT_PART_BYTES));
+  const sealed = await Promise.all(
+    Array.from({ length: parts }, (_, i) => sealField(key, ref(fingerprint, i, parts), bytes.subarray(i * SNAPSHOT_PART_BYTES, (i + 1) * SNAPSHOT_PART_BYTES))),
+  );
+  const now = Date.now();
+  db.transaction((tx) => {
+    tx.exec('DELETE FROM index_snapshot');
+    sealed.forEach((data, part) => {
+      tx.exec('INSERT INTO index_snapshot(part, parts, fingerprint, data, created_at) VALUES (?, ?, ?, ?, ?)', { bind: [part, parts, fingerprint, data, now] });
+    });
   });
 }
 

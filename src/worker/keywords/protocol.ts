@@ -17,6 +17,8 @@ export interface KeywordApi {
    */
   search: { req: { terms: string[]; k: number; ranges: KeywordRange[] | null; everyRow?: boolean }; res: { rows: Array<[number, number]>; ms: number } };
   snapshot: { req: null; res: Uint8Array };
+  /** Answered once every request sent before it is done (writes included): nothing else. */
+  flush: { req: null; res: null };
 }
 
 export type KeywordType = keyof KeywordApi;

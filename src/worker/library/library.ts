@@ -132,7 +132,7 @@ export class Library {
       const { record, dataKey } = await createKeyRecord(await lockSource(passphrase));
       writeKeyRecord(this.deps.db, record, true);
       this.dataKey = dataKey;
-      await this.buildIndex([]);
+      await this.buildIndex();
     });
   }
 
@@ -153,10 +153,9 @@ export class Library {
           console.warn('Confidant: could not upgrade the passphrase record to Argon2id:', (e as Error).message);
         }
       }
-      const rows = this.listedRows();
       this.dataKey = key;
       try {
-        await this.buildIndex(rows);
+        await this.buildIndex();
       } catch (e) {
         this.dataKey = null;
         this.index?.close();
@@ -178,16 +177,8 @@ export class Library {
   reloadIndex(): Promise<void> {
     return this.serial(async () => {
       this.requireKey();
-      await this.buildIndex(this.listedRows());
+      await this.buildIndex();
     });
-  }
-
-  /**
-   * Opens every row and makes the in-memory index: from the sealed snapshot when it matches the
-   * documents exactly (fingerprint), otherwise built from the rows (then a snapshot is written).
-   */
-  private listedRows(): ListedRow[] {
-    return this.deps.db.selectObjects(`SELECT ${LISTED_COLUMNS} FROM documents ORDER BY id`) as unknown as ListedRow[];
   }
 
   /**
@@ -195,32 +186,43 @@ export class Library {
    * documents exactly (fingerprint), otherwise built from the rows (then a snapshot is written).
    * With a snapshot, bodies are left out of unlocking (a third of what it reads and decrypts) and
    * opened right after, in the background (warmTexts), or first by whatever needs one (textOf).
+   * Rows are read a batch at a time, each while the batch before is decrypted (WebCrypto works off
+   * this thread), so the sealed vectors (150 MB at 100k chunks) are never all in memory at once.
    */
-  private async buildIndex(rows: ListedRow[]): Promise<void> {
+  private async buildIndex(): Promise<void> {
     const key = this.requireKey();
     const model = this.deps.model();
+    const db = this.deps.db;
     this.index?.close();
     this.index = null;
     this.summaries.clear();
     const current = (r: Pick<Row, 'model_id' | 'dims'>) => r.model_id === model.modelId && r.dims === model.dims;
-    const fingerprint = await indexFingerprint(model, rows.filter(current).map((r) => ({ id: r.id, body: toBytes(r.body_head), chunks: toBytes(r.chunks), vectors: toBytes(r.vectors) })));
-    const useSnapshot = storedFingerprint(this.deps.db) === fingerprint && rows.some(current);
-    // Without a usable snapshot FTS5 is rebuilt, which needs every body now.
-    const bodies = useSnapshot ? null : new Map(this.deps.db.selectArrays('SELECT id, body FROM documents').map(([id, body]) => [Number(id), toBytes(body)]));
+    const indexed = snapshotRows(db, model);
+    const fingerprint = await indexFingerprint(model, indexed);
+    const useSnapshot = indexed.length > 0 && storedFingerprint(db) === fingerprint;
     // The keyword thread opens the snapshot while this thread decrypts the rows.
-    const opening = useSnapshot ? openSnapshot(this.deps.db, key, fingerprint).then((parts) => this.keywords.open(parts)) : null;
+    const opening = useSnapshot ? openSnapshot(db, key, fingerprint).then((parts) => this.keywords.open(parts)) : null;
     opening?.catch(() => {});
+    // Without a usable snapshot FTS5 is rebuilt, which needs every body now.
+    const columns = useSnapshot ? LISTED_COLUMNS : `${LISTED_COLUMNS}, body`;
+    const readAfter = (id: number) => db.selectObjects(`SELECT ${columns} FROM documents WHERE id > ? ORDER BY id LIMIT ${OPEN_BATCH}`, [id]) as unknown as Array<ListedRow & { body?: Uint8Array }>;
+    const total = Number(db.selectValue('SELECT count(*) FROM documents'));
     const docs: IndexedDoc[] = [];
-    // Rows are opened a batch at a time: WebCrypto decrypts off this thread, so several rows in
-    // flight keep it busy while this thread parses the previous ones.
-    for (let i = 0; i < rows.length; i += OPEN_BATCH) {
-      const batch = rows.slice(i, i + OPEN_BATCH);
-      const opened = await Promise.all(batch.map((row) => openRow(key, { ...row, body: bodies?.get(row.id) ?? null })));
+    const stale: number[] = [];
+    let batch = readAfter(Number.MIN_SAFE_INTEGER);
+    let done = 0;
+    while (batch.length > 0) {
+      const opened = Promise.all(batch.map((row) => openRow(key, { ...row, body: row.body === undefined ? null : toBytes(row.body) })));
+      const next = batch.length === OPEN_BATCH ? readAfter(batch[batch.length - 1]!.id) : [];
+      const docsOf = await opened;
       batch.forEach((row, j) => {
-        this.summaries.set(row.id, summaryOf(row, opened[j]!));
-        if (current(row)) docs.push(opened[j]!);
+        this.summaries.set(row.id, summaryOf(row, docsOf[j]!));
+        if (current(row)) docs.push(docsOf[j]!);
+        else stale.push(row.id);
       });
-      this.deps.progress('unlock', Math.min(rows.length, i + OPEN_BATCH), rows.length);
+      done += batch.length;
+      this.deps.progress('unlock', done, total);
+      batch = next;
     }
     let index: SearchIndex | null = null;
     if (opening) {
@@ -239,7 +241,7 @@ export class Library {
       if (docs.length > 0) this.indexChanged();
     }
     this.index = index;
-    this.stale = rows.filter((r) => !current(r)).map((r) => r.id);
+    this.stale = stale;
     if (useSnapshot) void this.warmTexts(docs, key);
   }
 

@@ -125,6 +125,11 @@ export class SearchIndex {
     return this.keywords.request('snapshot', null);
   }
 
+  /** Resolves once the keyword thread has applied every write sent so far (they are not awaited when sent). */
+  async settled(): Promise<void> {
+    await this.keywords.request('flush', null);
+  }
+
   /** A saved document's 1-bit codes as bytes (stored with the keyword database). */
   private codeBytes(docId: number): Uint8Array | null {
     const c = this.codes.get(docId);

@@ -72,12 +72,19 @@ export async function openSnapshot(db: Database, key: CryptoKey, fingerprint: st
     }
   });
   if (parts === 0) throw new Error('no index snapshot stored');
-  const opened: Promise<Uint8Array>[] = [];
+  // Waiting for each part before reading the one after next also lets the caller's own work
+  // (unlocking reads and decrypts the documents meanwhile) run between the reads.
+  const out: Uint8Array[] = [];
+  let decrypting: Promise<Uint8Array> | null = null;
   for (let i = 0; i < parts; i++) {
     const sealed = toBytes(db.selectValue('SELECT data FROM index_snapshot WHERE part = ?', [i]));
-    opened.push(openField(key, ref(fingerprint, i, parts), sealed));
+    const opening = openField(key, ref(fingerprint, i, parts), sealed);
+    opening.catch(() => {}); // its failure is thrown when it is awaited, unless an earlier part's is
+    if (decrypting) out.push(await decrypting);
+    decrypting = opening;
   }
-  return Promise.all(opened);
+  out.push(await decrypting!);
+  return out;
 }
 
 /** Seals `bytes` and stores them in place of the snapshot, in parts of SNAPSHOT_PART_BYTES. */

@@ -26,6 +26,11 @@ const handlers: Handlers = {
     index?.close();
     index = null;
     index = new KeywordIndex(await sqlite, snapshot);
+    // The parts, handed over by the engine, are in SQLite's memory now. Detaching them
+    // (ArrayBuffer.prototype.transfer, ES2024) frees them at once: left to the garbage collector
+    // they stayed, 61 MB of this thread's array buffers at 100k chunks even after a forced
+    // collection (CDP Runtime.getHeapUsage; 6 MB with this).
+    for (const part of snapshot ?? []) (part.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
     return { codes: index.codes() };
   },
   insert: ({ db, docs }) => {

@@ -38,10 +38,12 @@ export interface DebugApi {
   /**
    * Where the in-memory index came from at the last unlock, and what the stored
    * index snapshot holds (opened with the data key): is it current, how big, in how many parts, which
-   * of `terms` it indexes. `tearLastPart` then deletes its last part (a torn snapshot, for tests).
+   * of `terms` it indexes. Then `damage` harms the stored snapshot, for tests: 'tear-last-part'
+   * deletes its last part (a torn snapshot), 'flip-first-part' flips one bit of its first part's
+   * ciphertext (a tampered one).
    */
   'debug.index': {
-    req: { terms: string[]; tearLastPart?: boolean };
+    req: { terms: string[]; damage?: 'tear-last-part' | 'flip-first-part' };
     res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] };
   };
 }

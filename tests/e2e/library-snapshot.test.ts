@@ -110,7 +110,7 @@ describe('the sealed index snapshot', () => {
     // ~700 bytes of index per synthetic chunk: 8,000 chunks make a snapshot of two parts.
     await ask(panel, 'debug.synthetic', { from: 0, docs: 80, chunksPerDoc: 100, seed: 7 });
     await relock();
-    const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, tearLastPart: true });
+    const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, damage: 'tear-last-part' });
     expect(whole).toMatchObject({ source: 'snapshot', current: true });
     expect(whole.parts).toBeGreaterThan(1);
     expect(whole.bytes).toBeGreaterThan((whole.parts - 1) * (4 << 20));
@@ -123,6 +123,19 @@ describe('the sealed index snapshot', () => {
     expect(again).toMatchObject({ source: 'snapshot', current: true });
     expect(again.parts).toBeGreaterThan(1);
     expect(again.termsFound.sort()).toEqual(['platypodia', 'wombatine']);
+  });
+
+  it('is rebuilt, not trusted, when a part was tampered with (the first of several, while the others are read)', async () => {
+    const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, damage: 'flip-first-part' });
+    expect(whole).toMatchObject({ source: 'snapshot', current: true });
+    expect(whole.parts).toBeGreaterThan(1);
+    expect(await info()).toMatchObject({ stored: true, parts: 0 }); // no longer opens
+    await relock();
+    expect(await info()).toMatchObject({ source: 'rebuilt' });
+    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'wombatine', scope: { kind: 'library' }, k: 3 })).passages;
+    expect(hits[0]!.title).toBe('Wombat notes');
+    await relock();
+    expect(await info()).toMatchObject({ source: 'snapshot', current: true });
   });
 
   it('kept every console clean', async () => {

@@ -33,6 +33,6 @@ export function debugHandlers({ withLib, currentEmbedder, models }: DebugDeps): 
     },
     'debug.synthetic': async (req) => withLib((l) => addSynthetic(l, specOf(models.config.modelId).dims, req)),
     'debug.search': async (req) => withLib((l) => timedSearch(l, currentEmbedder, req)),
-    'debug.index': async ({ terms, tearLastPart }) => withLib((l) => l.debugSnapshot(terms, tearLastPart === true)),
+    'debug.index': async ({ terms, damage }) => withLib((l) => l.debugSnapshot(terms, damage)),
   };
 }

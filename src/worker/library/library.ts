@@ -358,8 +358,8 @@ export class Library {
     return this.requireIndex();
   }
 
-  /** Test build only: what the stored snapshot holds (see 'debug.index'), and then perhaps its last part torn off. */
-  debugSnapshot(terms: string[], tearLastPart: boolean): Promise<{ source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }> {
+  /** Test build only: what the stored snapshot holds (see 'debug.index'), and then perhaps `damage` done to it. */
+  debugSnapshot(terms: string[], damage?: 'tear-last-part' | 'flip-first-part'): Promise<{ source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }> {
     return this.serial(async () => {
       const key = this.requireKey();
       const stored = storedFingerprint(this.deps.db);
@@ -367,7 +367,12 @@ export class Library {
       const current = stored === (await indexFingerprint(this.deps.model(), snapshotRows(this.deps.db, this.deps.model())));
       // A torn or damaged one is reported as holding nothing (unlocking rebuilds the index then).
       const parts = await openSnapshot(this.deps.db, key, stored).catch(() => []);
-      if (tearLastPart) this.deps.db.exec('DELETE FROM index_snapshot WHERE part = (SELECT max(part) FROM index_snapshot)');
+      if (damage === 'tear-last-part') this.deps.db.exec('DELETE FROM index_snapshot WHERE part = (SELECT max(part) FROM index_snapshot)');
+      if (damage === 'flip-first-part') {
+        const data = toBytes(this.deps.db.selectValue('SELECT data FROM index_snapshot WHERE part = 0')).slice();
+        data[data.length >> 1]! ^= 1;
+        this.deps.db.exec('UPDATE index_snapshot SET data = ? WHERE part = 0', { bind: [data] });
+      }
       return { source: this.indexSource, stored: true, current, bytes: parts.reduce((n, p) => n + p.byteLength, 0), parts: parts.length, termsFound: parts.length ? snapshotHasTerms(this.deps.sqlite3, parts, terms) : [] };
     });
   }

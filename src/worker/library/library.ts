@@ -651,7 +651,7 @@ export class Library {
     return this.serial(async () => {
       this.lock({ persist: false });
       this.deps.db.transaction((tx) => {
-        tx.exec('DELETE FROM documents; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring; DELETE FROM index_snapshot;');
+        tx.exec('DELETE FROM documents; DELETE FROM document_ivs; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring; DELETE FROM index_snapshot;');
       });
       this.deps.db.exec('VACUUM');
       await deleteDeviceKey();

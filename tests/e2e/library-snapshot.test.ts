@@ -31,6 +31,7 @@ const doc = (title: string, word: string) => ({
   text: `# ${title}\n\nThis page is about the ${word}, which lives near rivers and eats berries in the early morning.\n\nA second paragraph repeats ${word} once more.`,
 });
 const info = () => ask<IndexInfo>(panel, 'debug.index', { terms: TERMS });
+const search = async (query: string) => (await ask<{ passages: Passage[] }>(panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
 const relock = async () => {
   await ask(panel, 'library.lock');
   await ask(panel, 'library.unlock', { passphrase: PASS });
@@ -74,7 +75,7 @@ describe('the sealed index snapshot', () => {
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound.sort()).toEqual(['quokkaberry', 'wombatine']);
-    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 })).passages;
+    const hits = await search('quokkaberry');
     expect(hits[0]!.title).toBe('Quokka notes');
     expect(hits[0]!.text).toContain('quokkaberry');
     // Texts stay sealed until needed: opening one still gives it whole.
@@ -89,7 +90,7 @@ describe('the sealed index snapshot', () => {
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound).toEqual(['wombatine']);
     // (The vector half always finds something; the deleted document is not it.)
-    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'quokkaberry', scope: { kind: 'library' }, k: 3 })).passages;
+    const hits = await search('quokkaberry');
     expect(hits.every((h) => h.docId !== first && !h.text.includes('quokkaberry'))).toBe(true);
   });
 
@@ -98,7 +99,7 @@ describe('the sealed index snapshot', () => {
     await relaunch();
     await ask(panel, 'library.unlock', { passphrase: PASS });
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'platypodia', scope: { kind: 'library' }, k: 3 })).passages;
+    const hits = await search('platypodia');
     expect(hits[0]!.title).toBe('Platypus notes');
     await relock();
     const i = await info();
@@ -116,7 +117,7 @@ describe('the sealed index snapshot', () => {
     expect(whole.bytes).toBeGreaterThan((whole.parts - 1) * (4 << 20));
     await relock();
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'platypodia', scope: { kind: 'library' }, k: 3 })).passages;
+    const hits = await search('platypodia');
     expect(hits[0]!.title).toBe('Platypus notes');
     await relock();
     const again = await info();
@@ -132,7 +133,7 @@ describe('the sealed index snapshot', () => {
     expect(await info()).toMatchObject({ stored: true, parts: 0 }); // no longer opens
     await relock();
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = (await ask<{ passages: Passage[] }>(panel, 'library.search', { query: 'wombatine', scope: { kind: 'library' }, k: 3 })).passages;
+    const hits = await search('wombatine');
     expect(hits[0]!.title).toBe('Wombat notes');
     await relock();
     expect(await info()).toMatchObject({ source: 'snapshot', current: true });

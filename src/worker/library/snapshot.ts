@@ -13,7 +13,7 @@ type Model = { modelId: string; dims: number };
 
 export interface FingerprintRow {
   id: number;
-  /** The sealed values (only their first 13 bytes are read: format version and IV). */
+  /** The first 13 bytes (format version and IV) of each sealed value; longer input is cut there. */
   body: Uint8Array;
   chunks: Uint8Array;
   vectors: Uint8Array;

@@ -44,14 +44,20 @@ function keyPair() {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
-export async function mockSigstore(clock = new Date()): Promise<MockSigstore> {
+export async function mockSigstore(): Promise<MockSigstore> {
   const caKeys = keyPair();
   const ctKeys = keyPair();
   const tlogKeys = keyPair();
+  // The mock reads this one Date whenever it issues or logs, and stamps its root certificates
+  // with the wall clock when they are made. Moved forward once they exist, so the signing time
+  // (whole seconds in the log) is never before the root's notBefore: before, a slow start
+  // crossing a second boundary made "certificate is not valid at the specified date" now and then.
+  const clock = new Date();
   const ctLog = await initializeCTLog(ctKeys, clock);
   const ca = await initializeCA(caKeys, ctLog, clock);
   const caNoSct = await initializeCA(caKeys, undefined, clock);
   const tlog = await initializeTLog('https://rekor.mock.invalid', tlogKeys, clock);
+  clock.setTime(Date.now());
   const spki = (k: ReturnType<typeof keyPair>) => k.publicKey.export({ format: 'der', type: 'spki' });
   const start = new Date(clock.getTime() - 86_400_000).toISOString();
 

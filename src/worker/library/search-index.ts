@@ -1,5 +1,5 @@
 import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
-import { dequantizeInt8, dotInt8, quantizeInt8, type Int8Rows } from '../../core/library/quantize.ts';
+import { binaryCodes, codeWords, dequantizeInt8, dotInt8, quantizeInt8, type Int8Rows } from '../../core/library/quantize.ts';
 import { VectorKernels } from '../../core/library/vector-kernels.ts';
 import type { KeywordThread } from '../keywords/client.ts';
 import type { KeywordRange } from '../keywords/fts.ts';
@@ -108,7 +108,7 @@ export class SearchIndex {
     const index = new SearchIndex(sqlite3, dims, keywords);
     // The codes were stored with the snapshot; a document without them (or with others) gets new ones.
     const stored = new Map(codes);
-    const words = (dims + 31) >>> 5;
+    const words = codeWords(dims);
     const missing: IndexedDoc[] = [];
     for (const d of docs) {
       const b = stored.get(d.id);
@@ -282,7 +282,7 @@ export class SearchIndex {
   /** The saved chunks' codes packed for the kernels (after a change, once: ~5 ms at 100k chunks). */
   private packedCodes(): { kernels: VectorKernels; ids: Float64Array } {
     if (this.packed) return this.packed;
-    const words = (this.dims + 31) >>> 5;
+    const words = codeWords(this.dims);
     const docs = [...this.codes];
     const ids = new Float64Array(docs.reduce((n, [, c]) => n + c.length / words, 0));
     let at = 0;
@@ -409,22 +409,6 @@ export class SearchIndex {
     this.dropFloatTable();
     this.keywords.write('close', null);
   }
-}
-
-/**
- * 1-bit codes of row vectors: bit i of a vector is set when element i is > 0 (sqlite-vec's
- * vec_quantize_binary and src/core/library/quantize.ts use the same rule), packed in 32-bit words.
- */
-function binaryCodes(vectors: Float32Array, dims: number): Uint32Array {
-  const words = (dims + 31) >>> 5;
-  const rows = Math.floor(vectors.length / dims);
-  const out = new Uint32Array(rows * words);
-  for (let r = 0; r < rows; r++) {
-    const base = r * dims;
-    const o = r * words;
-    for (let i = 0; i < dims; i++) if (vectors[base + i]! > 0) out[o + (i >>> 5)]! |= 1 << (i & 31);
-  }
-  return out;
 }
 
 /** The k best (id, score) pairs seen, without keeping the rest: a small sorted array. */

@@ -1,22 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import {
-  quantizeBinary,
-  quantizeBinaryBatch,
-  binaryBytes,
-  hamming,
-  cosine,
-  dot,
-  normalize,
-  topK,
-  exactSearch,
-  hammingSearch,
-  rescore,
-  quantizedSearch,
-  recallAtK,
-  quantizeInt8,
-  dotInt8,
-  dequantizeInt8,
-} from '../../../src/core/library/quantize.ts';
+import { binaryCodes, codeWords, dot, quantizeInt8, dotInt8, dequantizeInt8 } from '../../../src/core/library/quantize.ts';
+import { hamming, cosine, normalize, topK, exactSearch, hammingSearch, rescore, quantizedSearch, recallAtK } from '../../helpers/exact-search.ts';
 
 /** Seeded normal deviates (Box-Muller over an LCG). */
 function gaussian(seed: number): () => number {
@@ -41,28 +25,34 @@ function clustered(count: number, dims: number, seed: number): Float32Array {
   return out;
 }
 
-describe('quantizeBinary', () => {
+/** The first bytes of each code, as sqlite-vec lays them out (little-endian words). */
+const bytesOf = (codes: Uint32Array, dims: number) => new Uint8Array(codes.buffer, codes.byteOffset, Math.ceil(dims / 8));
+
+describe('binaryCodes', () => {
   it('matches sqlite-vec’s bit order (its guide’s example, and the real build)', () => {
-    expect(quantizeBinary([-0.73, -0.8, 0.12, -0.73, 0.79, -0.11, 0.23, 0.97])).toEqual(new Uint8Array([0xd4]));
-    expect(quantizeBinary([1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 1, -1, -1, -1, -1, -1])).toEqual(new Uint8Array([0x01, 0x06]));
-    expect(quantizeBinary([0, -0.5, 2, -1, -1, -1, -1, -1])).toEqual(new Uint8Array([0x04])); // 0 is not positive
+    const code = (v: number[]) => bytesOf(binaryCodes(new Float32Array(v), v.length), v.length);
+    expect(code([-0.73, -0.8, 0.12, -0.73, 0.79, -0.11, 0.23, 0.97])).toEqual(new Uint8Array([0xd4]));
+    expect(code([1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 1, -1, -1, -1, -1, -1])).toEqual(new Uint8Array([0x01, 0x06]));
+    expect(code([0, -0.5, 2, -1, -1, -1, -1, -1])).toEqual(new Uint8Array([0x04])); // 0 is not positive
   });
 
-  it('packs 384 dimensions into 48 bytes, odd sizes rounded up; batch equals one by one', () => {
-    expect(binaryBytes(384)).toBe(48);
-    expect(binaryBytes(10)).toBe(2);
-    expect(quantizeBinary(new Float32Array(10).fill(1))).toEqual(new Uint8Array([0xff, 0x03]));
+  it('packs 384 dimensions into 12 words, odd sizes rounded up with zero bits; rows one after another', () => {
+    expect(codeWords(384)).toBe(12);
+    expect(codeWords(10)).toBe(1);
+    expect(Array.from(binaryCodes(new Float32Array(10).fill(1), 10))).toEqual([0x3ff]);
     const data = clustered(50, 384, 1);
-    const batch = quantizeBinaryBatch(data, 384);
-    for (let i = 0; i < 50; i++) expect(batch.subarray(i * 48, (i + 1) * 48)).toEqual(quantizeBinary(data.subarray(i * 384, (i + 1) * 384)));
-    expect(() => quantizeBinaryBatch(new Float32Array(10), 3)).toThrow(RangeError);
+    const batch = binaryCodes(data, 384);
+    expect(batch.length).toBe(50 * 12);
+    for (let i = 0; i < 50; i++) expect(batch.subarray(i * 12, (i + 1) * 12)).toEqual(binaryCodes(data.subarray(i * 384, (i + 1) * 384), 384));
+    expect(binaryCodes(new Float32Array(0), 384).length).toBe(0);
+    expect(() => binaryCodes(new Float32Array(10), 3)).toThrow(/10 floats are not rows of 3/);
   });
 
-  it('hamming counts differing bits', () => {
-    const a = new Uint8Array([0b1010_1010, 0xff]);
-    const codes = new Uint8Array([0, 0, 0b1010_1010, 0x0f]);
-    expect(hamming(a, codes, 0)).toBe(12);
-    expect(hamming(a, codes, 2)).toBe(4);
+  it('hamming (the reference) counts differing bits', () => {
+    const a = new Uint32Array([0b1010_1010, 0xffff_ffff]);
+    const codes = new Uint32Array([0, 0, 0b1010_1010, 0x0f]);
+    expect(hamming(a, codes, 0)).toBe(36);
+    expect(hamming(a, codes, 2)).toBe(28);
   });
 });
 
@@ -99,7 +89,7 @@ describe('recall of binary quantization against exact search', () => {
   const N = 5000;
   const K = 10;
   const data = clustered(N, DIMS, 42);
-  const codes = quantizeBinaryBatch(data, DIMS);
+  const codes = binaryCodes(data, DIMS);
   const queries = Array.from({ length: 40 }, (_, q) => {
     const g = gaussian(1000 + q);
     const base = data.subarray(((q * 97) % N) * DIMS, ((q * 97) % N + 1) * DIMS);
@@ -113,7 +103,7 @@ describe('recall of binary quantization against exact search', () => {
   };
 
   it('is high with 8× oversampling and float rescoring, and rescoring beats Hamming alone', () => {
-    const hammingOnly = meanRecall((q) => hammingSearch(quantizeBinary(q), codes, K).map((s) => s.index));
+    const hammingOnly = meanRecall((q) => hammingSearch(binaryCodes(q, DIMS), codes, K).map((s) => s.index));
     const rescored = meanRecall((q) => quantizedSearch(q, codes, data, DIMS, K, { oversample: 8 }).map((s) => s.index));
     const everything = meanRecall((q) => quantizedSearch(q, codes, data, DIMS, K, { oversample: N / K }).map((s) => s.index));
     console.log(`recall@${K} over ${N}×${DIMS}: hamming only ${hammingOnly.toFixed(3)}, 8× oversample + rescore ${rescored.toFixed(3)}`);

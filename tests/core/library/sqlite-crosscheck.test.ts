@@ -1,7 +1,7 @@
 /**
  * Checks fuse.ts and quantize.ts against the SQLite build the worker ships (sqlite-vec-wasm-demo):
- * bm25Query's output must parse as an FTS5 query and match literally, and quantizeBinary must
- * give the bytes vec_quantize_binary gives. That build is made for browsers and workers only, so
+ * bm25Query's output must parse as an FTS5 query and match literally, and binaryCodes'
+ * bytes must be the ones vec_quantize_binary gives. That build is made for browsers and workers only, so
  * it is loaded here under a worker-like disguise (Node's `process.versions.node` hidden during its
  * start-up, a WorkerGlobalScope stand-in, the wasm bytes handed over directly).
  */
@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bm25Query } from '../../../src/core/library/fuse.ts';
-import { quantizeBinary } from '../../../src/core/library/quantize.ts';
+import { binaryCodes } from '../../../src/core/library/quantize.ts';
 
 interface Db {
   exec(sql: string, opts?: { bind?: unknown[] }): void;
@@ -86,7 +86,7 @@ describe('bm25Query in real FTS5', () => {
   });
 });
 
-describe('quantizeBinary against vec_quantize_binary', () => {
+describe('binaryCodes against vec_quantize_binary', () => {
   it('gives the same bytes for random vectors', () => {
     let s = 7;
     for (let t = 0; t < 20; t++) {
@@ -94,7 +94,9 @@ describe('quantizeBinary against vec_quantize_binary', () => {
       const v = Array.from({ length: dims }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 31 - 1));
       if (t === 0) v.fill(0);
       const want = db.selectValue('SELECT vec_quantize_binary(?)', [JSON.stringify(v)]) as Uint8Array;
-      expect(quantizeBinary(new Float32Array(v))).toEqual(new Uint8Array(want));
+      const words = binaryCodes(new Float32Array(v), dims); // little-endian words: sqlite-vec's bytes, then zero padding
+      expect(new Uint8Array(words.buffer, 0, dims / 8)).toEqual(new Uint8Array(want));
+      expect(new Uint8Array(words.buffer, dims / 8).every((b) => b === 0)).toBe(true);
     }
   });
 });

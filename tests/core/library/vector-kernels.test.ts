@@ -3,14 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dotInt8, quantizeInt8 } from '../../../src/core/library/quantize.ts';
 import { VectorKernels } from '../../../src/core/library/vector-kernels.ts';
+import { hamming } from '../../helpers/exact-search.ts';
 // @ts-expect-error: a plain .mjs script without types
 import { generated } from '../../../scripts/build-kernels.mjs';
-
-function popcount(x: number): number {
-  let n = 0;
-  for (let v = x >>> 0; v; v &= v - 1) n++;
-  return n;
-}
 
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -30,11 +25,7 @@ describe('vector kernels (WebAssembly SIMD)', () => {
     const { dist, histogram } = k.scan(query);
     const want: number[] = [];
     for (const d of docs) {
-      for (let o = 0; o < d.length; o += words) {
-        let s = 0;
-        for (let w = 0; w < words; w++) s += popcount(d[o + w]! ^ query[w]!);
-        want.push(s);
-      }
+      for (let o = 0; o < d.length; o += words) want.push(hamming(query, d, o));
     }
     expect([...dist]).toEqual(want);
     const hist = new Array<number>(histogram.length).fill(0);

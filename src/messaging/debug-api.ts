@@ -31,7 +31,7 @@ export interface DebugApi {
    * over every row the terms match (the keyword recall baseline).
    */
   'debug.search': {
-    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'vec0-bit' | 'exact' | 'keyword' | 'keyword-every-row' };
+    req: { seed: number; queryIndex: number; k: number; mode: 'library' | 'vec0-f32' | 'vector' | 'vec0-bit' | 'exact' | 'keyword' | 'keyword-fts5' };
     /** `stages`: milliseconds per stage of the product's search (mode 'library'). */
     res: { ms: number; embedMs: number; ids: number[]; stages?: Partial<Record<'embed' | 'vector' | 'keyword' | 'keywordWait' | 'fusion' | 'snippets', number>> };
   };

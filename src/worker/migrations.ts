@@ -5,7 +5,7 @@ import type { Database } from 'sqlite-vec-wasm-demo';
  * `PRAGMA user_version`. Never edit a shipped migration: add the next one.
  *
  * Encryption at rest: columns holding user text or vectors store only AES-GCM ciphertext
- * (see docs/storage.md); plaintext search structures live in memory while unlocked, the FTS5
+ * (see docs/storage.md); plaintext search structures live in memory while unlocked, the
  * keyword index opened from its sealed snapshot (migration 3) or rebuilt from the documents.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [

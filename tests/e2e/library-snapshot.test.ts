@@ -108,8 +108,8 @@ describe('the sealed index snapshot', () => {
   });
 
   it('is stored in sealed parts of 4 MiB, and a torn one (a part missing) is rebuilt, not trusted', async () => {
-    // ~700 bytes of index per synthetic chunk: 8,000 chunks make a snapshot of two parts.
-    await ask(panel, 'debug.synthetic', { from: 0, docs: 80, chunksPerDoc: 100, seed: 7 });
+    // ~290 bytes of index and 1-bit codes per synthetic chunk: 20,000 chunks make a snapshot of two parts.
+    await ask(panel, 'debug.synthetic', { from: 0, docs: 200, chunksPerDoc: 100, seed: 7 });
     await relock();
     const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, damage: 'tear-last-part' });
     expect(whole).toMatchObject({ source: 'snapshot', current: true });

@@ -1,6 +1,6 @@
 /**
  * Retrieval maths between the two searches and the answer: reciprocal rank fusion of the vector
- * and BM25 lists, near-duplicate removal, scope filters, and the FTS5 query built from user text.
+ * and BM25 lists, near-duplicate removal, scope filters, and the keyword terms cut from user text.
  * Pure.
  */
 
@@ -194,14 +194,10 @@ export function filterByScope<T extends { docId: number; url?: string | null }>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// BM25 query text for SQLite FTS5 (https://sqlite.org/fts5.html, section 3, "Full-text Query
-// Syntax"). User text must never be read as query syntax: column filters ("title:"), NEAR(),
-// AND/OR/NOT, "^" (initial token), "*" (prefix), "-" or "+" and parentheses. So the text is cut
-// into terms the way FTS5's default unicode61 tokenizer cuts it (runs of letters, digits and
-// marks; everything else separates), each term becomes an FTS5 string ("..." with any " doubled)
-// which FTS5 reads as a phrase and never as an operator, and terms are joined with OR so that
-// BM25 ranks passages by how many and how rare the terms they match are.
-// Common English stop words are dropped unless nothing else is left; at most 32 terms are kept.
+// Keyword terms from user text, for the keyword index (keyword-index.ts). The text is cut into
+// runs of letters, digits and marks (everything else separates) after NFKC and lower case: a
+// question's words are only ever words, never operators or syntax of any kind. Common English
+// stop words are dropped unless nothing else is left; at most 32 terms are kept.
 
 const STOP = new Set(
   `a an and are as at be but by for from has have he her his i if in into is it its me my no not of on or our she so
@@ -223,11 +219,4 @@ export function queryTerms(text: string): string[] {
   }
   const content = all.filter((t) => !STOP.has(t));
   return (content.length > 0 ? content : all).slice(0, MAX_QUERY_TERMS);
-}
-
-/** An FTS5 MATCH expression for `text`, or "" when it has no searchable term (skip the search). */
-export function bm25Query(text: string): string {
-  return queryTerms(text)
-    .map((t) => `"${t.replace(/"/g, '""')}"`)
-    .join(' OR ');
 }

@@ -66,11 +66,17 @@ export async function timedSearch(l: Library, embedder: () => Promise<Embedder>,
       const hits = index.bitScanVec0(q.vector, req.k);
       return { ms: performance.now() - t0, embedMs: 0, ids: ids(hits) };
     }
-    case 'keyword':
-    case 'keyword-every-row': {
-      // The product's keyword stage, or the plain OR over every row the terms match (its reference).
-      const { hits, ms } = await index.keywordSearch(queryTerms(q.text), req.k, undefined, { everyRow: req.mode === 'keyword-every-row' });
+    case 'keyword': {
+      const { hits, ms } = await index.keywordSearch(queryTerms(q.text), req.k);
       return { ms, embedMs: 0, ids: ids(hits) };
+    }
+    case 'keyword-fts5': {
+      // The baseline: FTS5's BM25 over the same chunks (every text must be open to build it).
+      await l.debugOpenTexts();
+      index.fts5Search([], req.k); // builds its table outside the timing
+      const t0 = performance.now();
+      const hits = index.fts5Search(queryTerms(q.text), req.k);
+      return { ms: performance.now() - t0, embedMs: 0, ids: ids(hits) };
     }
     case 'exact': {
       // Exact float32 cosine over the vectors as stored: the reference the int8 index is measured against.

@@ -1,12 +1,11 @@
 import { unwrap, type Reply } from '../../messaging/reply.ts';
 import type { KeywordApi, KeywordRequest, KeywordType } from './protocol.ts';
-// The thread's built file (a `?worker&url` import names a file, not code); `opfs-disable` as for
-// the engine: SQLite must not try its default "opfs" VFS, whose proxy script this build lacks.
+// The thread's built file (a `?worker&url` import names a file, not code).
 import threadUrl from './keyword-thread.ts?worker&url';
 
 /**
  * The engine's side of the keyword thread: one Worker for the engine's life, started with the
- * library (so its start, SQLite's included, is done before the first unlock needs it), holding an
+ * library (so it has started before the first unlock needs it), holding an
  * index from unlock to lock. Writes (insert, remove, close) are sent without waiting for them: the
  * thread keeps their order, so the next search sees them. A write that fails makes every later
  * request fail with its error (the keyword index no longer matches the library) until the next open.
@@ -18,7 +17,7 @@ export class KeywordThread {
   private broken: Error | null = null;
 
   constructor() {
-    this.worker = new Worker(`${threadUrl}?opfs-disable`, { type: 'module', name: 'confidant-keywords' });
+    this.worker = new Worker(threadUrl, { type: 'module', name: 'confidant-keywords' });
     this.worker.addEventListener('message', (ev: MessageEvent<{ id: number } & Reply<unknown>>) => {
       const done = this.pending.get(ev.data.id);
       this.pending.delete(ev.data.id);

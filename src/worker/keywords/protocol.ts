@@ -1,4 +1,4 @@
-import type { KeywordDb, KeywordRange } from './fts.ts';
+import type { KeywordDb, KeywordRange } from './keyword-store.ts';
 
 /**
  * What the engine asks its keyword thread (keyword-thread.ts), one map typed end to end. Requests are
@@ -7,15 +7,12 @@ import type { KeywordDb, KeywordRange } from './fts.ts';
 export interface KeywordApi {
   /** At unlock: an empty index, or one from `snapshot` (its bytes in order, in parts), whose 1-bit codes come back. */
   open: { req: { snapshot: Uint8Array[] | null }; res: { codes: Array<[number, Uint8Array]> } };
-  /** At lock: the databases are closed, with every text they held. */
+  /** At lock: the indexes are dropped, with every term they held. */
   close: { req: null; res: null };
   insert: { req: { db: KeywordDb; docs: Array<{ docId: number; first: number; texts: string[]; codes: Uint8Array | null }> }; res: null };
   remove: { req: { db: KeywordDb; docId: number; lo: number; hi: number }; res: null };
-  /**
-   * `everyRow`: the plain OR over every row any term matches (the benchmark's reference); `ms`:
-   * the thread's own time, for the benchmark's breakdown.
-   */
-  search: { req: { terms: string[]; k: number; ranges: KeywordRange[] | null; everyRow?: boolean }; res: { rows: Array<[number, number]>; ms: number } };
+  /** `ms`: the thread's own time, for the benchmark's breakdown. */
+  search: { req: { terms: string[]; k: number; ranges: KeywordRange[] | null }; res: { rows: Array<[number, number]>; ms: number } };
   snapshot: { req: null; res: Uint8Array };
   /** Answered once every request sent before it is done (writes included): nothing else. */
   flush: { req: null; res: null };

@@ -22,7 +22,7 @@ import { indexFingerprint, openSnapshot, snapshotRows, storedFingerprint, storeS
 import { SealedRecords } from './sealed-records.ts';
 import { CHUNKS_PER_DOC, chunkIdOf, docIdOf, SearchIndex, type ChunkSpan, type Hit, type IndexedDoc } from './search-index.ts';
 import { KeywordThread } from '../keywords/client.ts';
-import { snapshotHasTerms } from '../keywords/fts.ts';
+import { snapshotHasTerms } from '../keywords/keyword-store.ts';
 
 export { MAX_DOC_CHARS } from './prepare.ts';
 
@@ -203,7 +203,7 @@ export class Library {
     // The keyword thread opens the snapshot while this thread decrypts the rows.
     const opening = useSnapshot ? openSnapshot(db, key, fingerprint).then((parts) => this.keywords.open(parts)) : null;
     opening?.catch(() => {});
-    // Without a usable snapshot FTS5 is rebuilt, which needs every body now.
+    // Without a usable snapshot the keyword index is rebuilt, which needs every body now.
     const columns = useSnapshot ? LISTED_COLUMNS : `${LISTED_COLUMNS}, body`;
     const readAfter = (id: number) => db.selectObjects(`SELECT ${columns} FROM documents WHERE id > ? ORDER BY id LIMIT ${OPEN_BATCH}`, [id]) as unknown as Array<ListedRow & { body?: Uint8Array }>;
     const total = Number(db.selectValue('SELECT count(*) FROM documents'));
@@ -358,6 +358,15 @@ export class Library {
     return this.requireIndex();
   }
 
+  /** Test build only: every saved document's text open (the benchmark's FTS5 baseline is built from them). */
+  async debugOpenTexts(): Promise<void> {
+    const index = this.requireIndex();
+    for (const doc of this.list()) {
+      const d = index.doc(doc.id);
+      if (d) await this.textOf(d);
+    }
+  }
+
   /** Test build only: what the stored snapshot holds (see 'debug.index'), and then perhaps `damage` done to it. */
   debugSnapshot(terms: string[], damage?: 'tear-last-part' | 'flip-first-part'): Promise<{ source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }> {
     return this.serial(async () => {
@@ -373,7 +382,7 @@ export class Library {
         data[data.length >> 1]! ^= 1;
         this.deps.db.exec('UPDATE index_snapshot SET data = ? WHERE part = 0', { bind: [data] });
       }
-      return { source: this.indexSource, stored: true, current, bytes: parts.reduce((n, p) => n + p.byteLength, 0), parts: parts.length, termsFound: parts.length ? snapshotHasTerms(this.deps.sqlite3, parts, terms) : [] };
+      return { source: this.indexSource, stored: true, current, bytes: parts.reduce((n, p) => n + p.byteLength, 0), parts: parts.length, termsFound: parts.length ? snapshotHasTerms(parts, terms) : [] };
     });
   }
 

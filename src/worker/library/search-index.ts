@@ -2,21 +2,21 @@ import type { Database, Sqlite3Static } from 'sqlite-vec-wasm-demo';
 import { binaryCodes, codeWords, dequantizeInt8, dotInt8, quantizeInt8, type Int8Rows } from '../../core/library/quantize.ts';
 import { VectorKernels } from '../../core/library/vector-kernels.ts';
 import type { KeywordThread } from '../keywords/client.ts';
-import type { KeywordRange } from '../keywords/fts.ts';
+import type { KeywordRange } from '../keywords/keyword-store.ts';
 
 /**
  * The plaintext search structures, in memory while the library is unlocked, dropped at lock:
- *  - in the keyword thread (../keywords/), in-memory SQLite databases with FTS5: BM25 keyword
- *    search over saved documents' chunks, and over pages asked about but not saved in a second
- *    database of their own, so nothing of them can end up in the saved index or its snapshot.
+ *  - in the keyword thread (../keywords/), keyword indexes (core/library/keyword-index.ts): BM25
+ *    keyword search over saved documents' chunks, and over pages asked about but not saved in a
+ *    second index of their own, so nothing of them can end up in the saved index or its snapshot.
  *    A thread of its own, so a search's keywords are looked up while this thread embeds the query;
  *  - here, the decrypted texts and the vectors, as int8 rows with a scale each (a quarter of
  *    float32's memory), with every saved chunk's 1-bit code: cosine over all vectors on small
  *    libraries and filtered searches, Hamming-distance candidates rescored on large ones
  *    (sqlite-vec's vec0 serves as the benchmark's float32 baseline).
- * The saved documents' keyword database can be exported whole (`snapshot()`, with the 1-bit codes)
+ * The saved documents' keyword index can be exported whole (`snapshot()`, with the 1-bit codes)
  * and opened from such bytes (`SearchIndex.fromSnapshot`): the library keeps that snapshot sealed under
- * the data key, so unlocking a large library does not rebuild FTS5 from every chunk (docs/storage.md).
+ * the data key, so unlocking a large library does not re-index every chunk (docs/storage.md).
  */
 
 /** Chunk ids are docId · 2^20 + ordinal: unique, and a document's chunks form one id range. */
@@ -35,8 +35,11 @@ export const BINARY_SEARCH_THRESHOLD = 4_000;
  */
 export const RESCORE_FACTOR = 16;
 export const MIN_CANDIDATES = 1000;
-/** Bumped when the in-memory schema changes, so older snapshots are rebuilt, not opened. */
-export const INDEX_FORMAT = 4;
+/**
+ * Bumped when the snapshot's format changes, so older snapshots are rebuilt, not opened (5: the
+ * keyword index in place of an FTS5 database).
+ */
+export const INDEX_FORMAT = 5;
 const NO_VECTORS = new Float32Array(0);
 /** Documents per message to the keyword thread when indexing many. */
 const INSERT_BATCH = 200;
@@ -86,6 +89,8 @@ export class SearchIndex {
   private floatTable: boolean | null = null;
   /** Test build only: a bit[dims] vec0 table (sqlite-vec's binary quantization), for the benchmark. */
   private bitTable: boolean | null = null;
+  /** Test build only: an FTS5 table over the saved chunks' texts, the keyword stage's baseline. */
+  private ftsTable: boolean | null = null;
 
   private constructor(
     private readonly sqlite3: Sqlite3Static,
@@ -101,7 +106,7 @@ export class SearchIndex {
 
   /**
    * An index from a snapshot (`snapshot()` bytes) of exactly `docs`, which `keywords` has opened
-   * (`keywords.open(bytes)`, whose 1-bit codes are `codes`): FTS5 rows and codes come from the
+   * (`keywords.open(bytes)`, whose 1-bit codes are `codes`): keyword postings and codes come from the
    * snapshot, texts and vectors from `docs`.
    */
   static fromSnapshot(sqlite3: Sqlite3Static, keywords: KeywordThread, dims: number, codes: Array<[number, Uint8Array]>, docs: readonly IndexedDoc[]): SearchIndex {
@@ -120,7 +125,7 @@ export class SearchIndex {
     return index;
   }
 
-  /** The saved documents' keyword database, whole (FTS5 and the 1-bit codes): no unsaved page is ever in it. */
+  /** The saved documents' keyword index, whole (with the 1-bit codes): no unsaved page is ever in it. */
   snapshot(): Promise<Uint8Array> {
     return this.keywords.request('snapshot', null);
   }
@@ -130,7 +135,7 @@ export class SearchIndex {
     await this.keywords.request('flush', null);
   }
 
-  /** A saved document's 1-bit codes as bytes (stored with the keyword database). */
+  /** A saved document's 1-bit codes as bytes (stored with the keyword index). */
   private codeBytes(docId: number): Uint8Array | null {
     const c = this.codes.get(docId);
     return c ? new Uint8Array(c.buffer, c.byteOffset, c.byteLength) : null;
@@ -193,16 +198,14 @@ export class SearchIndex {
       // rebuilt at unlock would otherwise be copied whole at once.
       for (let i = 0; i < some.length; i += INSERT_BATCH) {
         const payload = some.slice(i, i + INSERT_BATCH).map((doc) => {
-          const body = doc.text!;
-          const texts = doc.chunks.map((span) => (span.heading ? `${span.heading}\n${body.slice(span.start, span.end)}` : body.slice(span.start, span.end)));
           this.track(doc);
-          return { docId: doc.id, first: chunkIdOf(doc.id, 0), texts, codes: doc.ephemeral ? null : this.codeBytes(doc.id) };
+          return { docId: doc.id, first: chunkIdOf(doc.id, 0), texts: chunkTexts(doc), codes: doc.ephemeral ? null : this.codeBytes(doc.id) };
         });
         this.keywords.write('insert', { db, docs: payload });
       }
     }
     if (docs.some((d) => !d.ephemeral)) {
-      this.floatTable = this.bitTable = null;
+      this.floatTable = this.bitTable = this.ftsTable = null;
       this.packed = null;
     }
   }
@@ -213,7 +216,7 @@ export class SearchIndex {
     this.keywords.write('remove', { db: old.ephemeral ? 'pages' : 'saved', docId, lo: chunkIdOf(docId, 0), hi: chunkIdOf(docId + 1, 0) - 1 });
     if (!old.ephemeral) {
       this.vecCount -= old.chunks.length;
-      this.floatTable = this.bitTable = null;
+      this.floatTable = this.bitTable = this.ftsTable = null;
       this.packed = null;
     }
     this.codes.delete(docId);
@@ -342,6 +345,38 @@ export class SearchIndex {
   }
 
   /**
+   * Test build only (benchmarks): FTS5's BM25 over the same saved chunks (the product's keyword
+   * stage until issue #12), built once in the benchmark database from the open texts. Same
+   * tokenizer rules and BM25 formula as the keyword index, so the same rows rank alike.
+   */
+  fts5Search(terms: readonly string[], k: number): Hit[] {
+    const db = this.bench();
+    if (!this.ftsTable) {
+      db.exec("DROP TABLE IF EXISTS fts; CREATE VIRTUAL TABLE fts USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2');");
+      const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
+      try {
+        db.transaction(() => {
+          for (const doc of this.docs.values()) {
+            if (doc.ephemeral) continue;
+            if (doc.text === null) throw new Error(`document ${doc.id}'s text is not open`);
+            chunkTexts(doc).forEach((text, i) => {
+              ins.bind([chunkIdOf(doc.id, i), text]).step();
+              ins.reset();
+            });
+          }
+        });
+      } finally {
+        ins.finalize();
+      }
+      this.ftsTable = true;
+    }
+    const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+    if (!match) return [];
+    const rows = db.selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?', [match, k]);
+    return rows.map(([id, s]) => ({ chunkId: Number(id), docId: docIdOf(Number(id)), score: -Number(s) }));
+  }
+
+  /**
    * Test build only: (re)makes the vec0 table `name` over every saved chunk's vector, each stored
    * as the SQL expression `value` makes it of the float32 bytes.
    */
@@ -372,7 +407,7 @@ export class SearchIndex {
   dropFloatTable(): void {
     this.benchDb?.close();
     this.benchDb = null;
-    this.floatTable = this.bitTable = null;
+    this.floatTable = this.bitTable = this.ftsTable = null;
   }
 
   private bench(): Database {
@@ -383,10 +418,9 @@ export class SearchIndex {
   /**
    * BM25 over chunk text (and heading), optionally within some documents, for `terms` as
    * queryTerms (src/core/library/fuse.ts) cuts a query, in the keyword thread. Unsaved pages are
-   * found only when asked for by id. `ms`: the thread's own time. `everyRow` (benchmarks): the
-   * plain OR query, without keywords/fts.ts's row budget.
+   * found only when asked for by id. `ms`: the thread's own time.
    */
-  async keywordSearch(terms: readonly string[], k: number, docIds?: readonly number[], opts: { everyRow?: boolean } = {}): Promise<{ hits: Hit[]; ms: number }> {
+  async keywordSearch(terms: readonly string[], k: number, docIds?: readonly number[]): Promise<{ hits: Hit[]; ms: number }> {
     let ranges: KeywordRange[] | null = null;
     if (docIds) {
       ranges = [];
@@ -396,7 +430,7 @@ export class SearchIndex {
       }
       if (ranges.length === 0) return { hits: [], ms: 0 };
     }
-    const { rows, ms } = await this.keywords.request('search', { terms: [...terms], k, ranges, ...(opts.everyRow ? { everyRow: true } : {}) });
+    const { rows, ms } = await this.keywords.request('search', { terms: [...terms], k, ranges });
     return { hits: rows.map(([id, score]) => ({ chunkId: id, docId: docIdOf(id), score })), ms };
   }
 
@@ -409,6 +443,12 @@ export class SearchIndex {
     this.dropFloatTable();
     this.keywords.write('close', null);
   }
+}
+
+/** What the keyword index holds of each chunk of an open document: its heading, then its text. */
+function chunkTexts(doc: IndexedDoc): string[] {
+  const body = doc.text!;
+  return doc.chunks.map((span) => (span.heading ? `${span.heading}\n${body.slice(span.start, span.end)}` : body.slice(span.start, span.end)));
 }
 
 /** The k best (id, score) pairs seen, without keeping the rest: a small sorted array. */

@@ -1,6 +1,6 @@
 /**
  * The index snapshot (docs/storage.md): the in-memory search index, sealed under the data key in
- * a few rows, so unlocking need not rebuild FTS5 from every document. It is used only when its
+ * a few rows, so unlocking need not re-index every document's keywords. It is used only when its
  * fingerprint matches the documents exactly.
  */
 import type { Database } from 'sqlite-vec-wasm-demo';

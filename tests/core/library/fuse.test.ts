@@ -8,7 +8,6 @@ import {
   dropNearDuplicateVectors,
   normalizePageUrl,
   filterByScope,
-  bm25Query,
   queryTerms,
   MAX_QUERY_TERMS,
 } from '../../../src/core/library/fuse.ts';
@@ -118,35 +117,35 @@ describe('scope filters', () => {
   });
 });
 
-describe('bm25Query', () => {
-  it('quotes every term and joins them with OR', () => {
-    expect(bm25Query('encrypted library search')).toBe('"encrypted" OR "library" OR "search"');
+describe('queryTerms', () => {
+  it('cuts text into words, in order', () => {
+    expect(queryTerms('encrypted library search')).toEqual(['encrypted', 'library', 'search']);
   });
 
   it.each([
-    ['"', ''],
-    ['*', ''],
-    ['NEAR(x y, 3)', '"near" OR "x" OR "y" OR "3"'],
-    ['( ) : ^ -', ''],
-    ['title:secret', '"title" OR "secret"'],
-    ['^start pre* -excluded +plus', '"start" OR "pre" OR "excluded" OR "plus"'],
-    ['a AND b OR c NOT d', '"b" OR "c" OR "d"'],
-    ['"unbalanced quote', '"unbalanced" OR "quote"'],
-    ['{col1 col2}: x', '"col1" OR "col2" OR "x"'],
-  ])('leaves no FTS syntax in %j', (input, want) => {
-    expect(bm25Query(input)).toBe(want);
+    ['"', []],
+    ['*', []],
+    ['NEAR(x y, 3)', ['near', 'x', 'y', '3']],
+    ['( ) : ^ -', []],
+    ['title:secret', ['title', 'secret']],
+    ['^start pre* -excluded +plus', ['start', 'pre', 'excluded', 'plus']],
+    ['a AND b OR c NOT d', ['b', 'c', 'd']],
+    ['"unbalanced quote', ['unbalanced', 'quote']],
+    ['{col1 col2}: x', ['col1', 'col2', 'x']],
+  ])('keeps only the words of %j, never its punctuation', (input, want) => {
+    expect(queryTerms(input)).toEqual(want);
   });
 
   it('keeps letters of every script, folds case and width, drops duplicates', () => {
-    expect(bm25Query('Café café ＣＡＦＥ Ünïcödé 東京 2024')).toBe('"café" OR "cafe" OR "ünïcödé" OR "東京" OR "2024"');
+    expect(queryTerms('Café café ＣＡＦＥ Ünïcödé 東京 2024')).toEqual(['café', 'cafe', 'ünïcödé', '東京', '2024']);
   });
 
   it('drops stop words unless nothing else is left, and caps the terms', () => {
-    expect(bm25Query('what is the library')).toBe('"library"');
-    expect(bm25Query('to be or not to be')).toBe('"to" OR "be" OR "or" OR "not"');
+    expect(queryTerms('what is the library')).toEqual(['library']);
+    expect(queryTerms('to be or not to be')).toEqual(['to', 'be', 'or', 'not']);
     const many = Array.from({ length: 100 }, (_, i) => `term${i}`).join(' ');
     expect(queryTerms(many)).toHaveLength(MAX_QUERY_TERMS);
-    expect(bm25Query('')).toBe('');
-    expect(bm25Query('   ...   ')).toBe('');
+    expect(queryTerms('')).toEqual([]);
+    expect(queryTerms('   ...   ')).toEqual([]);
   });
 });

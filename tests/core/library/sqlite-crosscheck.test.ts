@@ -1,6 +1,6 @@
 /**
- * Checks fuse.ts and quantize.ts against the SQLite build the worker ships (sqlite-vec-wasm-demo):
- * bm25Query's output must parse as an FTS5 query and match literally, and binaryCodes'
+ * Checks keyword-index.ts and quantize.ts against the SQLite build the worker ships
+ * (sqlite-vec-wasm-demo): the keyword index must rank with FTS5's BM25 scores, and binaryCodes'
  * bytes must be the ones vec_quantize_binary gives. That build is made for browsers and workers only, so
  * it is loaded here under a worker-like disguise (Node's `process.versions.node` hidden during its
  * start-up, a WorkerGlobalScope stand-in, the wasm bytes handed over directly).
@@ -8,8 +8,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bm25Query } from '../../../src/core/library/fuse.ts';
 import { binaryCodes } from '../../../src/core/library/quantize.ts';
+import { KeywordIndex } from '../../../src/core/library/keyword-index.ts';
+import { queryTerms } from '../../../src/core/library/fuse.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 interface Db {
   exec(sql: string, opts?: { bind?: unknown[] }): void;
@@ -37,53 +39,6 @@ beforeAll(async () => {
     if (!hadScope) delete g.WorkerGlobalScope;
     if (!hadSelf) delete g.self;
   }
-  db.exec('CREATE VIRTUAL TABLE fts USING fts5(title, text)');
-  const rows = [
-    ['near', 'NEAR(a b) is FTS syntax, written here as text'],
-    ['secret', 'title:secret looks like a column filter'],
-    ['plain', 'an ordinary passage about encrypted libraries'],
-    ['quote', 'she said "hello" and left'],
-    ['caret', '^start and pre* and -minus and (parens)'],
-  ];
-  for (const [title, text] of rows) db.exec('INSERT INTO fts(title, text) VALUES (?, ?)', { bind: [title, text] });
-});
-
-const match = (q: string) => db.selectArrays('SELECT title FROM fts WHERE fts MATCH ? ORDER BY bm25(fts)', [q]).map((r) => r[0]);
-
-describe('bm25Query in real FTS5', () => {
-  it.each([
-    'NEAR(a b)',
-    'title:secret',
-    '"hello',
-    'hello"',
-    '^start',
-    'pre*',
-    '-minus',
-    '(parens',
-    'a AND b OR NOT c',
-    'col1 : col2 : {x y}',
-    '* ^ : " ( ) - +',
-    '\' ; DROP TABLE fts; --',
-    'encrypted libraries',
-  ])('%j parses and matches words literally', (input) => {
-    const q = bm25Query(input);
-    if (q === '') expect(input).not.toMatch(/[\p{L}\p{N}]/u); // nothing searchable: the caller skips the search
-    else expect(() => match(q)).not.toThrow();
-  });
-
-  it('would catch raw user text (so the check above is real)', () => {
-    expect(() => match('"hello')).toThrow();
-    expect(() => match('(parens')).toThrow();
-    expect(() => match('nosuchcolumn:x')).toThrow();
-  });
-
-  it('finds what the words say, not what the syntax would', () => {
-    expect(match(bm25Query('title:secret'))).toContain('secret');
-    expect(match(bm25Query('NEAR(a b)'))).toEqual(['near']);
-    expect(match(bm25Query('"hello'))).toEqual(['quote']);
-    expect(match(bm25Query('encrypted libraries'))).toEqual(['plain']);
-    expect(db.selectValue('SELECT count(*) FROM fts')).toBe(5);
-  });
 });
 
 describe('binaryCodes against vec_quantize_binary', () => {
@@ -97,6 +52,34 @@ describe('binaryCodes against vec_quantize_binary', () => {
       const words = binaryCodes(new Float32Array(v), dims); // little-endian words: sqlite-vec's bytes, then zero padding
       expect(new Uint8Array(words.buffer, 0, dims / 8)).toEqual(new Uint8Array(want));
       expect(new Uint8Array(words.buffer, dims / 8).every((b) => b === 0)).toBe(true);
+    }
+  });
+});
+
+describe('KeywordIndex against FTS5', () => {
+  it('ranks every matching row with the same BM25 scores as bm25() (unicode61, remove_diacritics 2)', () => {
+    // The index replaced FTS5 in the keyword thread (issue #12): its scores must be FTS5's.
+    db.exec("CREATE VIRTUAL TABLE kw USING fts5(text, tokenize='unicode61 remove_diacritics 2')");
+    const rand = mulberry32(12);
+    const vocab = Array.from({ length: 300 }, (_, i) => `w${i.toString(36)}`).concat(['café', 'Cafe', 'naïve', 'ÉCOLE', 'école', 'straße']);
+    const ix = new KeywordIndex();
+    for (let id = 1; id <= 1500; id++) {
+      const n = 3 + Math.floor(rand() * 60);
+      // Zipf-like: low indexes are common, so some terms match most rows and some a few.
+      const text = Array.from({ length: n }, () => vocab[Math.floor(vocab.length * rand() ** 3)]).join(rand() < 0.5 ? ' ' : ', ');
+      db.exec('INSERT INTO kw(rowid, text) VALUES (?, ?)', { bind: [id, text] });
+      ix.add(id, text);
+    }
+    for (let id = 100; id <= 180; id++) db.exec('DELETE FROM kw WHERE rowid = ?', { bind: [id] });
+    ix.removeRange(100, 180);
+    for (const q of ['w0', 'w1 w2 w3', 'wa wb', 'cafe', 'Café école', 'naive straße', 'w5 w0 wz w1a', 'nothing here']) {
+      const terms = queryTerms(q);
+      const expr = terms.map((t) => `"${t}"`).join(' OR ');
+      const want = db.selectArrays('SELECT rowid, -bm25(kw) FROM kw WHERE kw MATCH ? ORDER BY bm25(kw), rowid', [expr]).map(([id, s]) => [Number(id), Number(s)] as const);
+      const got = ix.search(terms, 10_000);
+      expect(got.map(([id]) => id).sort((a, b) => a - b), q).toEqual(want.map(([id]) => id).sort((a, b) => a - b));
+      const score = new Map(want);
+      for (const [id, s] of got) expect(s, `${q}: row ${id}`).toBeCloseTo(score.get(id)!, 9);
     }
   });
 });

@@ -21,6 +21,8 @@
  * diacritics ("Café" and "cafe" match), so a query term is always one index term.
  */
 
+import { fromUtf8, utf8 } from '../bytes.ts';
+
 const K1 = 1.2;
 const B = 0.75;
 const MAX_TERM_CHARS = 64;
@@ -236,7 +238,7 @@ export class KeywordIndex {
    */
   serialize(): Uint8Array {
     this.rebuild(true);
-    const termBytes = new TextEncoder().encode(this.terms.map((t) => `${t}\n`).join(''));
+    const termBytes = utf8(this.terms.map((t) => `${t}\n`).join(''));
     const n = this.slots;
     const T = this.terms.length;
     const pad = (x: number) => (x + 7) & ~7;
@@ -291,7 +293,7 @@ export class KeywordIndex {
     if (at + 8 > bytes.byteLength) fail('truncated (term list length)');
     const termLen = view.getUint32(at, true);
     at += 8;
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(take(termLen));
+    const text = fromUtf8(take(termLen));
     ix.terms = text.split('\n').slice(0, -1);
     if (ix.terms.length !== T) fail(`term list holds ${ix.terms.length} terms, want ${T}`);
     ix.postings = take(P);
@@ -372,6 +374,7 @@ export class KeywordIndex {
   /**
    * Folds the pending postings into the byte array, term by term; with `compact`, also drops dead
    * rows (renumbering the slots that stay, in order) and makes document frequencies exact again.
+   * Terms no row holds any more are dropped too, so a removed document leaves no word behind.
    */
   private rebuild(compact: boolean): void {
     compact &&= this.deadRows > 0;
@@ -385,40 +388,39 @@ export class KeywordIndex {
     const out = new VarintWriter(this.postings.length + this.pendingCount * 3 + 16);
     const offsets = new Uint32Array(T + 1);
     const df = new Uint32Array(Math.max(T, 16));
+    const terms: string[] = [];
     let count = 0;
     for (let t = 0; t < T; t++) {
-      offsets[t] = out.length;
+      const pairs = this.decode(t);
       let prev = 0;
-      let first = true;
       let n = 0;
-      const emit = (slot: number, tf: number): void => {
-        if (newSlot) {
-          slot = newSlot[slot]!;
-          if (slot < 0) return;
-        }
-        out.put(first ? slot : slot - prev);
-        out.put(tf);
-        first = false;
+      for (let i = 0; i < pairs; i += 2) {
+        const slot = newSlot ? newSlot[this.pairs[i]!]! : this.pairs[i]!;
+        if (slot < 0) continue;
+        out.put(slot - prev);
+        out.put(this.pairs[i + 1]!);
         prev = slot;
         n++;
-      };
-      const pairs = this.decode(t);
-      for (let i = 0; i < pairs; i += 2) emit(this.pairs[i]!, this.pairs[i + 1]!);
-      df[t] = n;
+      }
+      // A term left with no row wrote nothing: leaving it out keeps the offsets as they are.
+      if (n === 0) continue;
+      df[terms.length] = n;
+      terms.push(this.terms[t]!);
+      offsets[terms.length] = out.length;
       count += n;
     }
-    offsets[T] = out.length;
     this.postings = out.bytes();
-    this.offsets = offsets;
+    this.offsets = offsets.slice(0, terms.length + 1);
+    this.df = new Grow(df);
     this.frozenCount = count;
     this.pending = new Map();
     this.pendingCount = 0;
+    if (terms.length < T) {
+      this.terms = terms;
+      this.termIds.clear();
+      terms.forEach((w, i) => this.termIds.set(w, i));
+    }
     if (newSlot) {
-      // Terms no row holds any more are dropped too, so a removed document leaves no word behind.
-      const keep: number[] = [];
-      for (let t = 0; t < T; t++) if (df[t]! > 0) keep.push(t);
-      if (keep.length < T) this.dropTerms(keep, df);
-      else this.df = new Grow(df);
       let next = 0;
       for (let s = 0; s < this.slots; s++) {
         if (this.dead[s]) continue;
@@ -429,42 +431,12 @@ export class KeywordIndex {
       this.dead.fill(0);
       this.slots = next;
       this.deadRows = 0;
-      // Slots and terms were renumbered: the scratch's marks would now name other rows.
+    }
+    if (newSlot || terms.length < T) {
+      // Slots or terms were renumbered: the scratch's marks would now name other rows.
       this.seen = new Grow(new Uint32Array(this.terms.length));
       this.tf = new Grow(new Uint32Array(this.terms.length));
-    } else {
-      this.df = new Grow(df);
     }
-  }
-
-  /** Keeps only the terms `keep` (ascending ids), renumbered in order, with their postings. */
-  private dropTerms(keep: number[], df: Uint32Array): void {
-    const offsets = new Uint32Array(keep.length + 1);
-    const newDf = new Uint32Array(Math.max(keep.length, 16));
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    this.termIds.clear();
-    const terms: string[] = [];
-    keep.forEach((t, i) => {
-      offsets[i] = size;
-      const part = this.postings.subarray(this.offsets[t]!, this.offsets[t + 1]!);
-      parts.push(part);
-      size += part.length;
-      newDf[i] = df[t]!;
-      terms.push(this.terms[t]!);
-      this.termIds.set(this.terms[t]!, i);
-    });
-    offsets[keep.length] = size;
-    const postings = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      postings.set(p, at);
-      at += p.length;
-    }
-    this.postings = postings;
-    this.offsets = offsets;
-    this.df = new Grow(newDf);
-    this.terms = terms;
   }
 }
 

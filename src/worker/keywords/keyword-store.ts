@@ -1,3 +1,4 @@
+import { concatBytes } from '../../core/bytes.ts';
 import { KeywordIndex } from '../../core/library/keyword-index.ts';
 
 /**
@@ -23,23 +24,12 @@ export interface KeywordRange {
  */
 const MAGIC = [0x43, 0x4b, 0x53, 0x31]; // "CKS1"
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 /** The saved index and codes of a snapshot (its bytes in order, in parts); throws, naming what is wrong. */
 function readSnapshot(parts: readonly Uint8Array[]): { index: KeywordIndex; codes: Map<number, Uint8Array> } {
   const fail = (what: string): never => {
     throw new Error(`keyword snapshot: ${what}`);
   };
-  const bytes = concat(parts);
+  const bytes = concatBytes(parts);
   if (bytes.byteLength < 12) fail(`truncated (header needs 12 bytes, has ${bytes.byteLength})`);
   // A snapshot written before the keyword index replaced FTS5 is an SQLite database: refused
   // here like a damaged one, so the library rebuilds the index and writes a new snapshot.

@@ -360,7 +360,7 @@ let emptyLibraryMB = NaN;
 let emptyLibraryProcessMB = NaN;
 
 async function memory(b: Browser, chunks: number): Promise<BenchRow[]> {
-  // Unlocking leaves the texts to decrypt in the background (library.ts warmTexts): let it end.
+  // Unlocking opens search results' texts in the background (chunk-texts.ts, warm): let it end.
   await new Promise((r) => setTimeout(r, 3000));
   // What unlocking let go (decrypted float32 vectors, sealed rows) is still in the process until
   // the garbage collector runs: measureUserAgentSpecificMemory() runs it in every context, so the

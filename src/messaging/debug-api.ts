@@ -46,11 +46,17 @@ export interface DebugApi {
     req: { terms: string[]; damage?: 'tear-last-part' | 'flip-first-part' };
     res: { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] };
   };
+  /**
+   * The stored text segments search results are opened from (library/chunk-texts.ts): how many,
+   * and how many characters are open in memory; then perhaps `damage` done to them (all dropped,
+   * as in a library saved before they existed, or one byte of the first flipped).
+   */
+  'debug.chunkTexts': { req: { damage?: 'drop-all' | 'flip-first' }; res: { segments: number; openChars: number } };
 }
 
 export type DebugType = keyof DebugApi;
 
-export const DEBUG_TYPES = ['debug.readPage', 'debug.menuClick', 'debug.vectors', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index'] as const satisfies readonly DebugType[];
+export const DEBUG_TYPES = ['debug.readPage', 'debug.menuClick', 'debug.vectors', 'debug.embed', 'debug.synthetic', 'debug.search', 'debug.index', 'debug.chunkTexts'] as const satisfies readonly DebugType[];
 
 type Missing = Exclude<DebugType, (typeof DEBUG_TYPES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

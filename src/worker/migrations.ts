@@ -119,6 +119,27 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       END;
     `,
   },
+  {
+    version: 6,
+    name: 'chunk texts',
+    // A document's text again, sealed a few chunks at a time (library/chunk-texts.ts), so a search
+    // opens only the passages it shows instead of keeping every text decrypted in memory (90 MB
+    // at 100k chunks). Keyed by the segment's first chunk id (docId · 2^20 + ordinal). Filled as
+    // documents are saved, and for older ones the first time one is needed. Re-chunking or
+    // deleting a document drops its segments, so none can outlive the chunks they were cut from.
+    sql: `
+      CREATE TABLE chunk_texts (
+        id     INTEGER PRIMARY KEY,
+        sealed BLOB NOT NULL
+      ) STRICT;
+      CREATE TRIGGER chunk_texts_update AFTER UPDATE OF id, chunks ON documents BEGIN
+        DELETE FROM chunk_texts WHERE id BETWEEN OLD.id * 1048576 AND OLD.id * 1048576 + 1048575;
+      END;
+      CREATE TRIGGER chunk_texts_delete AFTER DELETE ON documents BEGIN
+        DELETE FROM chunk_texts WHERE id BETWEEN OLD.id * 1048576 AND OLD.id * 1048576 + 1048575;
+      END;
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

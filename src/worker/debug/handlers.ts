@@ -34,5 +34,6 @@ export function debugHandlers({ withLib, currentEmbedder, models }: DebugDeps): 
     'debug.synthetic': async (req) => withLib((l) => addSynthetic(l, specOf(models.config.modelId).dims, req)),
     'debug.search': async (req) => withLib((l) => timedSearch(l, currentEmbedder, req)),
     'debug.index': async ({ terms, damage }) => withLib((l) => l.debugSnapshot(terms, damage)),
+    'debug.chunkTexts': async ({ damage }) => withLib((l) => l.debugChunkTexts(damage)),
   };
 }

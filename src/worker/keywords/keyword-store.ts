@@ -3,8 +3,10 @@ import { KeywordIndex } from '../../core/library/keyword-index.ts';
 
 /**
  * What the keyword thread holds from unlock to lock: two keyword indexes (core/library/
- * keyword-index.ts, BM25 over chunk text and headings) and the saved documents' 1-bit codes.
- * Saved documents are in one index, which with the codes makes the snapshot; pages asked about
+ * keyword-index.ts, BM25 over chunk text and headings). Saved documents are in one index, which
+ * with the saved documents' 1-bit codes (kept by the engine, handed over for each snapshot and
+ * handed back when one is opened, so not held twice: 4.8 MB at 100k chunks) makes the
+ * snapshot; pages asked about
  * but not saved are in a second one, so nothing of them can end up in the saved index or its
  * snapshot. The engine uses `snapshotHasTerms` only, to inspect a stored snapshot (tests).
  */
@@ -64,17 +66,17 @@ export function snapshotHasTerms(snapshot: readonly Uint8Array[], terms: readonl
 export class KeywordStore {
   private readonly saved: KeywordIndex;
   private pages: KeywordIndex | null = null;
-  private readonly codeOf: Map<number, Uint8Array>;
+  /** The 1-bit codes a snapshot held, until the engine takes them. */
+  private opened: Map<number, Uint8Array> | null = null;
 
-  /** An empty store, or the saved documents' index and codes from a snapshot's parts. */
+  /** An empty store, or the saved documents' index (and codes, see `takeCodes`) from a snapshot's parts. */
   constructor(snapshot: readonly Uint8Array[] | null) {
     if (snapshot) {
       const { index, codes } = readSnapshot(snapshot);
       this.saved = index;
-      this.codeOf = codes;
+      this.opened = codes;
     } else {
       this.saved = new KeywordIndex();
-      this.codeOf = new Map();
     }
   }
 
@@ -84,23 +86,21 @@ export class KeywordStore {
     return this.pages;
   }
 
-  /** The 1-bit codes kept with the saved documents (a snapshot carries them). */
-  codes(): Array<[number, Uint8Array]> {
-    return [...this.codeOf];
+  /** The 1-bit codes the opened snapshot held, once (the engine keeps them from then on). */
+  takeCodes(): Array<[number, Uint8Array]> {
+    const codes = [...(this.opened ?? [])];
+    this.opened = null;
+    return codes;
   }
 
   /** Documents' chunks, each document's rows numbered from `first`. */
-  insert(which: KeywordDb, docs: ReadonlyArray<{ docId: number; first: number; texts: readonly string[]; codes: Uint8Array | null }>): void {
+  insert(which: KeywordDb, docs: ReadonlyArray<{ first: number; texts: readonly string[] }>): void {
     const ix = this.index(which);
-    for (const d of docs) {
-      d.texts.forEach((text, i) => ix.add(d.first + i, text));
-      if (d.codes && which === 'saved') this.codeOf.set(d.docId, d.codes);
-    }
+    for (const d of docs) d.texts.forEach((text, i) => ix.add(d.first + i, text));
   }
 
-  remove(which: KeywordDb, docId: number, lo: number, hi: number): void {
+  remove(which: KeywordDb, lo: number, hi: number): void {
     this.index(which).removeRange(lo, hi);
-    if (which === 'saved') this.codeOf.delete(docId);
   }
 
   /**
@@ -118,10 +118,9 @@ export class KeywordStore {
     return rows.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
   }
 
-  /** The saved documents' index and codes, as bytes: no unsaved page is ever in them. */
-  snapshot(): Uint8Array {
+  /** The saved documents' index and their `codes`, as bytes: no unsaved page is ever in them. */
+  snapshot(codes: ReadonlyArray<readonly [number, Uint8Array]>): Uint8Array {
     const index = this.saved.serialize();
-    const codes = [...this.codeOf];
     const out = new Uint8Array(12 + index.byteLength + codes.reduce((n, [, c]) => n + 12 + c.byteLength, 0));
     const view = new DataView(out.buffer);
     out.set(MAGIC, 0);

@@ -33,14 +33,14 @@ const handlers: Handlers = {
       // collection (CDP Runtime.getHeapUsage; 6 MB with this).
       for (const part of snapshot ?? []) (part.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
     }
-    return { codes: index.codes() };
+    return { codes: index.takeCodes() };
   },
   insert: ({ db, docs }) => {
     current().insert(db, docs);
     return null;
   },
-  remove: ({ db, docId, lo, hi }) => {
-    current().remove(db, docId, lo, hi);
+  remove: ({ db, lo, hi }) => {
+    current().remove(db, lo, hi);
     return null;
   },
   search: ({ terms, k, ranges }) => {
@@ -48,7 +48,7 @@ const handlers: Handlers = {
     const rows = current().search(terms, k, ranges);
     return { rows, ms: performance.now() - t0 };
   },
-  snapshot: () => current().snapshot(),
+  snapshot: ({ codes }) => current().snapshot(codes),
   flush: () => null,
   close: () => {
     index = null;

@@ -9,11 +9,12 @@ export interface KeywordApi {
   open: { req: { snapshot: Uint8Array[] | null }; res: { codes: Array<[number, Uint8Array]> } };
   /** At lock: the indexes are dropped, with every term they held. */
   close: { req: null; res: null };
-  insert: { req: { db: KeywordDb; docs: Array<{ docId: number; first: number; texts: string[]; codes: Uint8Array | null }> }; res: null };
-  remove: { req: { db: KeywordDb; docId: number; lo: number; hi: number }; res: null };
+  insert: { req: { db: KeywordDb; docs: Array<{ first: number; texts: string[] }> }; res: null };
+  remove: { req: { db: KeywordDb; lo: number; hi: number }; res: null };
   /** `ms`: the thread's own time, for the benchmark's breakdown. */
   search: { req: { terms: string[]; k: number; ranges: KeywordRange[] | null }; res: { rows: Array<[number, number]>; ms: number } };
-  snapshot: { req: null; res: Uint8Array };
+  /** The saved index with the engine's 1-bit codes of the saved documents, per document id. */
+  snapshot: { req: { codes: Array<[number, Uint8Array]> }; res: Uint8Array };
   /** Answered once every request sent before it is done (writes included): nothing else. */
   flush: { req: null; res: null };
 }

@@ -16,6 +16,7 @@ import { AskedPages, type AskedPage } from './asked-pages.ts';
 import { backupJson, parseBackup, resealBackup } from './backup.ts';
 import { deleteDeviceKey } from './device-key.ts';
 import { lockSource, readKeyRecord, unlockSource, writeKeyRecord } from './keyring.ts';
+import { ChunkTexts, sealSegments, storeSegments } from './chunk-texts.ts';
 import { chunkForEmbedding, chunkNewDocument } from './prepare.ts';
 import { INSERT_ROW, LISTED_COLUMNS, openRow, rowBinding, summaryOf, toBytes, type DocMeta, type ListedRow, type Row } from './rows.ts';
 import { indexFingerprint, openSnapshot, snapshotRows, storedFingerprint, storeSnapshot } from './snapshot.ts';
@@ -69,6 +70,8 @@ export interface SearchStages {
 export class Library {
   private dataKey: CryptoKey | null = null;
   private index: SearchIndex | null = null;
+  /** Saved documents' texts, opened a few chunks at a time for search results (chunk-texts.ts). */
+  private texts: ChunkTexts | null = null;
   private summaries = new Map<number, DocSummary>();
   private queue: Promise<unknown> = Promise.resolve();
   /** The stored index snapshot no longer matches the index (docs/storage.md, "index snapshot"). */
@@ -160,6 +163,8 @@ export class Library {
         this.dataKey = null;
         this.index?.close();
         this.index = null;
+        this.texts?.close();
+        this.texts = null;
         throw e;
       }
     });
@@ -184,8 +189,9 @@ export class Library {
   /**
    * Opens every row and makes the in-memory index: from the sealed snapshot when it matches the
    * documents exactly (fingerprint), otherwise built from the rows (then a snapshot is written).
-   * With a snapshot, bodies are left out of unlocking (a third of what it reads and decrypts) and
-   * opened right after, in the background (warmTexts), or first by whatever needs one (textOf).
+   * With a snapshot, bodies are left out of unlocking (a third of what it reads and decrypts); search
+   * results are opened a few chunks at a time (chunk-texts.ts), many of them in the background
+   * right after unlocking. Without one, every body is opened to index it, and let go after.
    * Rows are read a batch at a time, each while the batch before is decrypted (WebCrypto works off
    * this thread), so the sealed vectors (150 MB at 100k chunks) are never all in memory at once.
    */
@@ -195,6 +201,8 @@ export class Library {
     const db = this.deps.db;
     this.index?.close();
     this.index = null;
+    this.texts?.close();
+    this.texts = new ChunkTexts(db, key, (id) => this.openBody(id, key));
     this.summaries.clear();
     const current = (r: Pick<Row, 'model_id' | 'dims'>) => r.model_id === model.modelId && r.dims === model.dims;
     const indexed = snapshotRows(db, model);
@@ -235,36 +243,37 @@ export class Library {
     this.indexSource = index ? 'snapshot' : 'rebuilt';
     this.indexModelId = model.modelId;
     if (!index) {
-      for (const d of docs) await this.textOf(d, key);
+      // Bodies were left out when a snapshot was expected (one that then failed to open).
+      for (const d of docs) d.text ??= await this.openBody(d.id, key);
       index = await SearchIndex.create(this.deps.sqlite3, this.keywords, model.dims);
       index.add(docs);
+      // The keyword thread has its copy; the texts are not kept here (chunk-texts.ts).
+      for (const d of docs) d.text = null;
       if (docs.length > 0) this.indexChanged();
     }
     this.index = index;
     this.stale = stale;
-    if (useSnapshot) void this.warmTexts(docs, key);
+    void this.texts.warm(docs);
   }
 
-  /**
-   * After unlocking from the snapshot, the texts are decrypted in the background, a batch per
-   * task, so searches soon find them open (a search that cites a text still sealed opens it
-   * itself). Stops when the library is locked.
-   */
-  private async warmTexts(docs: readonly IndexedDoc[], key: CryptoKey): Promise<void> {
-    for (let i = 0; i < docs.length; i += OPEN_BATCH) {
-      await new Promise((r) => setTimeout(r, 0));
-      if (this.dataKey !== key) return;
-      await Promise.all(docs.slice(i, i + OPEN_BATCH).map((d) => this.textOf(d, key).catch(() => null)));
-    }
+  /** A saved document's whole text, decrypted from the store (not kept). */
+  private async openBody(id: number, key: CryptoKey = this.requireKey()): Promise<string> {
+    const body = this.deps.db.selectValue('SELECT body FROM documents WHERE id = ?', [id]);
+    if (body == null) throw new ConfidantError('E_NOT_FOUND', `There is no document ${id} in the library.`);
+    return openFieldText(key, { table: 'documents', column: 'body', rowid: id }, toBytes(body));
   }
 
-  /** A saved document's text, decrypted from the store the first time it is needed. */
-  private async textOf(doc: IndexedDoc, key: CryptoKey = this.requireKey()): Promise<string> {
-    if (doc.text !== null) return doc.text;
-    const body = this.deps.db.selectValue('SELECT body FROM documents WHERE id = ?', [doc.id]);
-    if (body == null) throw new ConfidantError('E_NOT_FOUND', `There is no document ${doc.id} in the library.`);
-    doc.text = await openFieldText(key, { table: 'documents', column: 'body', rowid: doc.id }, toBytes(body));
-    return doc.text;
+  /** A document's text: a page asked about keeps its own; a saved one's is opened from the store. */
+  private textOf(doc: IndexedDoc): Promise<string> {
+    return doc.text !== null ? Promise.resolve(doc.text) : this.openBody(doc.id);
+  }
+
+  /** Chunks `ords` of a document: from its text when it is open (pages asked about), else from the sealed segments. */
+  private chunkTextsOf(doc: IndexedDoc, ords: readonly number[]): Promise<string[]> {
+    const text = doc.text;
+    if (text !== null) return Promise.resolve(ords.map((o) => text.slice(doc.chunks[o]!.start, doc.chunks[o]!.end)));
+    if (!this.texts) throw new ConfidantError('E_LOCKED', 'The library is locked. Unlock it to continue.');
+    return this.texts.texts(doc, ords);
   }
 
   /** Documents changed: the snapshot is rewritten once things are quiet for a while (or at lock). */
@@ -315,6 +324,8 @@ export class Library {
     this.dataKey = null;
     this.index?.close();
     this.index = null;
+    this.texts?.close();
+    this.texts = null;
     this.summaries.clear();
     this.pages.clear();
   }
@@ -358,13 +369,30 @@ export class Library {
     return this.requireIndex();
   }
 
-  /** Test build only: every saved document's text open (the benchmark's FTS5 baseline is built from them). */
-  async debugOpenTexts(): Promise<void> {
+  /** Test build only: the benchmark's FTS5 baseline table, built once from every saved document's text. */
+  async debugFts5Table(): Promise<void> {
     const index = this.requireIndex();
-    for (const doc of this.list()) {
-      const d = index.doc(doc.id);
-      if (d) await this.textOf(d);
-    }
+    if (index.hasFts5Table) return;
+    const texts = new Map<number, string>();
+    for (const d of index.allDocs()) if (!d.ephemeral) texts.set(d.id, await this.openBody(d.id));
+    index.buildFts5Table(texts);
+  }
+
+  /** Test build only: the stored text segments (see 'debug.chunkTexts'), and then perhaps `damage` done to them. */
+  debugChunkTexts(damage?: 'drop-all' | 'flip-first'): Promise<{ segments: number; openChars: number }> {
+    return this.serial(async () => {
+      this.requireKey();
+      const db = this.deps.db;
+      const out = { segments: Number(db.selectValue('SELECT count(*) FROM chunk_texts')), openChars: this.texts?.openChars ?? 0 };
+      if (damage === 'drop-all') db.exec('DELETE FROM chunk_texts');
+      if (damage === 'flip-first') {
+        const [id, sealed] = db.selectArrays('SELECT id, sealed FROM chunk_texts ORDER BY id LIMIT 1')[0] ?? [];
+        const data = toBytes(sealed).slice();
+        data[data.length >> 1]! ^= 1;
+        db.exec('UPDATE chunk_texts SET sealed = ? WHERE id = ?', { bind: [data, Number(id)] });
+      }
+      return out;
+    });
   }
 
   /** Test build only: what the stored snapshot holds (see 'debug.index'), and then perhaps `damage` done to it. */
@@ -393,11 +421,12 @@ export class Library {
     const ref = (column: string) => ({ table: 'documents', column, rowid: id });
     const meta: DocMeta = { title: input.title, url: input.url, lang: input.lang, byline: input.byline ?? null, mime: input.mime };
     const ids = prepared.chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
-    const [metaBlob, bodyBlob, chunksBlob, vecBlob] = await Promise.all([
+    const [metaBlob, bodyBlob, chunksBlob, vecBlob, segments] = await Promise.all([
       sealField(key, ref('meta'), JSON.stringify(meta)),
       sealField(key, ref('body'), prepared.text),
       sealField(key, ref('chunks'), JSON.stringify(prepared.chunks.map((c) => [c.start, c.end, c.heading]))),
       sealSegment(key, { segmentId: id, modelId: embedder.modelId, dims: embedder.dims }, ids, prepared.vectors),
+      sealSegments(key, id, prepared.text, prepared.chunks),
     ]);
     const row: Row = {
       id,
@@ -414,9 +443,12 @@ export class Library {
     };
     this.deps.db.transaction((tx) => {
       tx.exec(INSERT_ROW, { bind: rowBinding(row) });
+      storeSegments(tx, segments);
     });
     const doc: IndexedDoc = { id, title: input.title, url: input.url, text: prepared.text, chunks: prepared.chunks, vectors: prepared.vectors, ephemeral: false };
     this.requireIndex().add([doc]);
+    doc.text = null;
+    this.texts?.remember(id, prepared.text, prepared.chunks);
     this.indexChanged();
     const summary = summaryOf(row, doc);
     this.summaries.set(id, summary);
@@ -471,6 +503,7 @@ export class Library {
       if (this.deps.db.changes() === 0) throw new ConfidantError('E_NOT_FOUND', `There is no document ${id} in the library.`);
       // The snapshot holds the document's words (sealed): it goes now, not at the next rewrite.
       this.deps.db.exec('DELETE FROM index_snapshot');
+      this.texts?.forget(id, this.index!.doc(id)?.chunks.length ?? 0);
       this.index!.remove(id);
       this.indexChanged();
       this.summaries.delete(id);
@@ -495,8 +528,9 @@ export class Library {
     const pagesEmbedded = pages.every((d) => index.embedded(d.id));
     const embedding = pages.some((d) => this.pages.isEmbedding(d.id));
     if (pagesOnly && (!embedder || !pagesEmbedded) && !embedding) {
-      const chars = pages.reduce((n, d) => n + (d.text?.length ?? Infinity), 0);
-      if (chars <= WHOLE_PAGE_CHARS) return { passages: pages.flatMap((d) => this.wholeDoc(d)), retrieval: 'whole-page' };
+      // A saved document's length is known without opening it: its UTF-8 size, at least its characters.
+      const chars = pages.reduce((n, d) => n + (d.text?.length ?? this.summaries.get(d.id)?.bytes ?? Infinity), 0);
+      if (chars <= WHOLE_PAGE_CHARS) return { passages: (await Promise.all(pages.map((d) => this.wholeDoc(d)))).flat(), retrieval: 'whole-page' };
     }
     let t = performance.now();
     const lap = (stage: keyof SearchStages): void => {
@@ -536,34 +570,37 @@ export class Library {
   }
 
   /** Every chunk of a document, in order: a short page sent whole. */
-  private wholeDoc(doc: IndexedDoc): Passage[] {
-    const out: Passage[] = [];
-    for (let i = 0; i < doc.chunks.length; i++) {
-      const c = this.requireIndex().chunkText(chunkIdOf(doc.id, i));
-      if (c) out.push({ chunkId: chunkIdOf(doc.id, i), docId: doc.id, title: doc.title, url: doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score: 1 });
-    }
-    return out;
+  private async wholeDoc(doc: IndexedDoc): Promise<Passage[]> {
+    const texts = await this.chunkTextsOf(doc, doc.chunks.map((_, i) => i));
+    return doc.chunks.map((span, i) => ({ chunkId: chunkIdOf(doc.id, i), docId: doc.id, title: doc.title, url: doc.url, text: texts[i]!, start: span.start, end: span.end, heading: span.heading, score: 1 }));
   }
 
-  /** The ranked chunks' texts (opening their documents as needed), near-duplicates dropped, k at most. */
+  /**
+   * The ranked chunks' texts, near-duplicates dropped, k at most. Texts are opened for the first
+   * k + 5 (a few segments, most often already open), and for the rest only if near-duplicates
+   * among those left fewer than k.
+   */
   private async passagesOf(top: ReadonlyArray<{ id: number; score: number }>, k: number): Promise<Passage[]> {
     const index = this.requireIndex();
-    await Promise.all(
-      [...new Set(top.map(({ id }) => docIdOf(id)))].map((d) => {
-        const doc = index.doc(d);
-        return doc ? this.textOf(doc) : null;
-      }),
-    );
-    const candidates: Passage[] = [];
-    for (const { id, score } of top) {
-      const c = index.chunkText(id);
-      if (!c) continue;
-      candidates.push({ chunkId: id, docId: c.doc.id, title: c.doc.title, url: c.doc.url, text: c.text, start: c.span.start, end: c.span.end, heading: c.span.heading, score });
-    }
+    const ranked = top.flatMap(({ id, score }) => {
+      const doc = index.doc(docIdOf(id));
+      const ord = id - docIdOf(id) * CHUNKS_PER_DOC;
+      const span = doc?.chunks[ord];
+      return doc && span ? [{ id, score, doc, ord, span }] : [];
+    });
+    const open = (items: typeof ranked): Promise<Passage[]> =>
+      Promise.all(
+        items.map(async ({ id, score, doc, ord, span }) => {
+          const [text] = await this.chunkTextsOf(doc, [ord]);
+          return { chunkId: id, docId: doc.id, title: doc.title, url: doc.url, text: text!, start: span.start, end: span.end, heading: span.heading, score };
+        }),
+      );
     // Near-duplicates are dropped greedily in rank order, so the first k kept from a prefix are the
     // first k kept from the whole list: try a short prefix first (the texts' shingles are the cost).
-    const head = dropNearDuplicates(candidates.slice(0, k + 5), (p) => p.text);
-    return (head.length >= k ? head : dropNearDuplicates(candidates, (p) => p.text)).slice(0, k);
+    const first = await open(ranked.slice(0, k + 5));
+    const head = dropNearDuplicates(first, (p) => p.text);
+    if (head.length >= k || ranked.length <= first.length) return head.slice(0, k);
+    return dropNearDuplicates([...first, ...(await open(ranked.slice(k + 5)))], (p) => p.text).slice(0, k);
   }
 
   private reembed(ids: number[]): Promise<void> {
@@ -576,17 +613,26 @@ export class Library {
         const row = this.deps.db.selectObjects('SELECT * FROM documents WHERE id = ?', [id])[0] as unknown as Row | undefined;
         if (!row || !this.dataKey) continue;
         const doc = await openRow(key, row);
-        const { chunks, inputs } = chunkForEmbedding(await this.textOf(doc, key), undefined, embedder);
+        const text = doc.text ?? (await this.openBody(id, key));
+        const { chunks, inputs } = chunkForEmbedding(text, undefined, embedder);
         const vectors = await embedder.embed(inputs);
         const segIds = chunks.map((_, i) => id * CHUNKS_PER_DOC + i);
-        const [chunksBlob, vecBlob] = await Promise.all([
+        const [chunksBlob, vecBlob, segments] = await Promise.all([
           sealField(key, { table: 'documents', column: 'chunks', rowid: id }, JSON.stringify(chunks.map((c) => [c.start, c.end, c.heading]))),
           sealSegment(key, { segmentId: id, modelId: embedder.modelId, dims: embedder.dims }, segIds, vectors),
+          sealSegments(key, id, text, chunks),
         ]);
-        this.deps.db.exec('UPDATE documents SET chunk_count = ?, model_id = ?, dims = ?, chunks = ?, vectors = ? WHERE id = ?', {
-          bind: [chunks.length, embedder.modelId, embedder.dims, chunksBlob, vecBlob, id],
+        // The update's trigger drops the text segments cut from the old chunks; the new ones follow.
+        this.deps.db.transaction((tx) => {
+          tx.exec('UPDATE documents SET chunk_count = ?, model_id = ?, dims = ?, chunks = ?, vectors = ? WHERE id = ?', {
+            bind: [chunks.length, embedder.modelId, embedder.dims, chunksBlob, vecBlob, id],
+          });
+          storeSegments(tx, segments);
         });
-        this.index?.add([{ ...doc, chunks, vectors }]);
+        this.texts?.forget(id, Math.max(doc.chunks.length, chunks.length));
+        this.index?.add([{ ...doc, text, chunks, vectors }]);
+        const indexed = this.index?.doc(id);
+        if (indexed) indexed.text = null;
         this.indexChanged();
         this.deps.progress('reembed', ++done, ids.length, doc.title);
       }
@@ -616,12 +662,15 @@ export class Library {
       const backupKey = await unwrapDataKey(parsed.keyRecord, { passphrase });
       const firstId = Number(this.deps.db.selectValue('SELECT coalesce(max(id), 0) + 1 FROM documents'));
       const { rows, docs } = await resealBackup(parsed.documents, backupKey, key, firstId);
+      const segments = await Promise.all(docs.map((d) => sealSegments(key, d.id, d.text ?? '', d.chunks)));
       this.deps.db.transaction((tx) => {
         for (const r of rows) tx.exec(INSERT_ROW, { bind: rowBinding(r) });
+        for (const s of segments) storeSegments(tx, s);
       });
       const model = this.deps.model();
       const current = (r: Row) => r.model_id === model.modelId && r.dims === model.dims;
       this.index!.add(docs.filter((_, i) => current(rows[i]!)));
+      for (const d of docs) d.text = null;
       this.indexChanged();
       rows.forEach((r, i) => this.summaries.set(r.id, summaryOf(r, docs[i]!)));
       this.stale.push(...rows.filter((r) => !current(r)).map((r) => r.id));
@@ -660,7 +709,7 @@ export class Library {
     return this.serial(async () => {
       this.lock({ persist: false });
       this.deps.db.transaction((tx) => {
-        tx.exec('DELETE FROM documents; DELETE FROM document_ivs; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring; DELETE FROM index_snapshot;');
+        tx.exec('DELETE FROM documents; DELETE FROM document_ivs; DELETE FROM conversations; DELETE FROM secrets; DELETE FROM keyring; DELETE FROM index_snapshot; DELETE FROM chunk_texts;');
       });
       this.deps.db.exec('VACUUM');
       await deleteDeviceKey();

@@ -10,7 +10,7 @@ import type { KeywordRange } from '../keywords/keyword-store.ts';
  *    keyword search over saved documents' chunks, and over pages asked about but not saved in a
  *    second index of their own, so nothing of them can end up in the saved index or its snapshot.
  *    A thread of its own, so a search's keywords are looked up while this thread embeds the query;
- *  - here, the decrypted texts and the vectors, as int8 rows with a scale each (a quarter of
+ *  - here, the documents' chunk spans and the vectors, as int8 rows with a scale each (a quarter of
  *    float32's memory), with every saved chunk's 1-bit code: cosine over all vectors on small
  *    libraries and filtered searches, Hamming-distance candidates rescored on large ones
  *    (sqlite-vec's vec0 serves as the benchmark's float32 baseline).
@@ -55,7 +55,10 @@ export interface IndexedDoc {
   id: number;
   title: string;
   url: string | null;
-  /** The document's text; null while it stays sealed in the store (the library opens it on demand). */
+  /**
+   * The document's text: a page asked about keeps it here; a saved document's is here only while it
+   * is being indexed, then null (search results open it a few chunks at a time: chunk-texts.ts).
+   */
   text: string | null;
   chunks: ChunkSpan[];
   /**
@@ -114,20 +117,23 @@ export class SearchIndex {
     // The codes were stored with the snapshot; a document without them (or with others) gets new ones.
     const stored = new Map(codes);
     const words = codeWords(dims);
-    const missing: IndexedDoc[] = [];
     for (const d of docs) {
       const b = stored.get(d.id);
-      const known = b && b.byteLength === d.chunks.length * words * 4 ? new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) : undefined;
-      if (!known) missing.push(d);
-      index.track(d, known);
+      if (!b || b.byteLength !== d.chunks.length * words * 4) {
+        index.track(d);
+        continue;
+      }
+      // Each came in a buffer of its own (structured clone): viewed in place when aligned.
+      index.track(d, b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4) : new Uint32Array(b.slice().buffer));
     }
-    if (missing.length) keywords.write('insert', { db: 'saved', docs: missing.map((d) => ({ docId: d.id, first: chunkIdOf(d.id, 0), texts: [], codes: index.codeBytes(d.id) })) });
     return index;
   }
 
   /** The saved documents' keyword index, whole (with the 1-bit codes): no unsaved page is ever in it. */
   snapshot(): Promise<Uint8Array> {
-    return this.keywords.request('snapshot', null);
+    const codes: Array<[number, Uint8Array]> = [];
+    for (const id of this.codes.keys()) codes.push([id, this.codeBytes(id)!]);
+    return this.keywords.request('snapshot', { codes });
   }
 
   /** Resolves once the keyword thread has applied every write sent so far (they are not awaited when sent). */
@@ -153,18 +159,9 @@ export class SearchIndex {
     return this.docs.values();
   }
 
-  /** A chunk's text, or null when unknown or its document's text is still sealed. */
-  chunkText(chunkId: number): { doc: IndexedDoc; span: ChunkSpan; text: string } | null {
-    const doc = this.docs.get(docIdOf(chunkId));
-    const span = doc?.chunks[chunkId - doc.id * CHUNKS_PER_DOC];
-    if (!doc || !span || doc.text === null) return null;
-    return { doc, span, text: doc.text.slice(span.start, span.end) };
-  }
-
   /**
-   * Keeps a document's text and vectors (and, when saved, its 1-bit codes) in JS. Codes computed
-   * here are also sent to the keyword database, so a snapshot carries them (computing them for
-   * 100k chunks took ~300 ms of every unlock).
+   * Keeps a document's vectors (and, when saved, its 1-bit codes). The codes go into each snapshot
+   * and come back from it (`known`): computing them for 100k chunks took ~300 ms of every unlock.
    */
   private track(doc: IndexedDoc, known?: Uint32Array): void {
     this.docs.set(doc.id, doc);
@@ -199,7 +196,7 @@ export class SearchIndex {
       for (let i = 0; i < some.length; i += INSERT_BATCH) {
         const payload = some.slice(i, i + INSERT_BATCH).map((doc) => {
           this.track(doc);
-          return { docId: doc.id, first: chunkIdOf(doc.id, 0), texts: chunkTexts(doc), codes: doc.ephemeral ? null : this.codeBytes(doc.id) };
+          return { first: chunkIdOf(doc.id, 0), texts: chunkTexts(doc) };
         });
         this.keywords.write('insert', { db, docs: payload });
       }
@@ -213,7 +210,7 @@ export class SearchIndex {
   remove(docId: number): void {
     const old = this.docs.get(docId);
     if (!old) return;
-    this.keywords.write('remove', { db: old.ephemeral ? 'pages' : 'saved', docId, lo: chunkIdOf(docId, 0), hi: chunkIdOf(docId + 1, 0) - 1 });
+    this.keywords.write('remove', { db: old.ephemeral ? 'pages' : 'saved', lo: chunkIdOf(docId, 0), hi: chunkIdOf(docId + 1, 0) - 1 });
     if (!old.ephemeral) {
       this.vecCount -= old.chunks.length;
       this.floatTable = this.bitTable = this.ftsTable = null;
@@ -344,32 +341,41 @@ export class SearchIndex {
     return this.rescore(query, k, rows.map(([rowid]) => Number(rowid)));
   }
 
+  /** Test build only: whether the benchmark's FTS5 table is there (made again after any change). */
+  get hasFts5Table(): boolean {
+    return this.ftsTable === true;
+  }
+
   /**
-   * Test build only (benchmarks): FTS5's BM25 over the same saved chunks (the product's keyword
-   * stage until issue #12), built once in the benchmark database from the open texts. Same
-   * tokenizer rules and BM25 formula as the keyword index, so the same rows rank alike.
+   * Test build only (benchmarks): an FTS5 table over the same saved chunks, from `texts` (each
+   * saved document's text by id): FTS5's BM25 was the product's keyword stage until issue #12.
    */
+  buildFts5Table(texts: ReadonlyMap<number, string>): void {
+    const db = this.bench();
+    db.exec("DROP TABLE IF EXISTS fts; CREATE VIRTUAL TABLE fts USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2');");
+    const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
+    try {
+      db.transaction(() => {
+        for (const doc of this.docs.values()) {
+          if (doc.ephemeral) continue;
+          const text = texts.get(doc.id);
+          if (text === undefined) throw new Error(`no text given for document ${doc.id}`);
+          chunkTexts({ ...doc, text }).forEach((t, i) => {
+            ins.bind([chunkIdOf(doc.id, i), t]).step();
+            ins.reset();
+          });
+        }
+      });
+    } finally {
+      ins.finalize();
+    }
+    this.ftsTable = true;
+  }
+
+  /** Test build only: FTS5's BM25 over the table `buildFts5Table` made. Same tokenizer rules and BM25 formula as the keyword index, so the same rows rank alike. */
   fts5Search(terms: readonly string[], k: number): Hit[] {
     const db = this.bench();
-    if (!this.ftsTable) {
-      db.exec("DROP TABLE IF EXISTS fts; CREATE VIRTUAL TABLE fts USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2');");
-      const ins = db.prepare('INSERT INTO fts(rowid, text) VALUES (?, ?)');
-      try {
-        db.transaction(() => {
-          for (const doc of this.docs.values()) {
-            if (doc.ephemeral) continue;
-            if (doc.text === null) throw new Error(`document ${doc.id}'s text is not open`);
-            chunkTexts(doc).forEach((text, i) => {
-              ins.bind([chunkIdOf(doc.id, i), text]).step();
-              ins.reset();
-            });
-          }
-        });
-      } finally {
-        ins.finalize();
-      }
-      this.ftsTable = true;
-    }
+    if (!this.ftsTable) throw new Error('buildFts5Table first');
     const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
     if (!match) return [];
     const rows = db.selectArrays('SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?', [match, k]);

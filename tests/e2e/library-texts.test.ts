@@ -1,0 +1,125 @@
+/**
+ * Search results' texts (src/worker/library/chunk-texts.ts): saved documents' texts are not kept
+ * open in memory; a search opens the few sealed segments it shows. A library saved before the
+ * segments existed, a damaged segment, or a document id used again must still give each passage
+ * its own document's words, and never an error or someone else's text.
+ */
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ask, launch, loadTestModel, newProfileDir, PANEL_PATH, removeProfileDir, TEST_MODELS_DIR, type Session } from './harness.ts';
+import { serveDir, type StaticServer } from './server.ts';
+import { watchEngineConsole, type ConsoleWatch } from './engine-console.ts';
+
+const PASS = 'chunk texts test passphrase';
+const profile = newProfileDir();
+let models: StaticServer;
+let session: Session;
+let watch: ConsoleWatch;
+let panel: Page;
+
+interface Passage { docId: number; title: string; text: string }
+interface TextsInfo { segments: number; openChars: number }
+
+/** A document of many chunks, paragraph i naming `${word}${i}`. */
+const longDoc = (title: string, word: string, paragraphs = 24) => ({
+  kind: 'page',
+  title,
+  url: null,
+  mime: 'text/markdown',
+  text: Array.from(
+    { length: paragraphs },
+    (_, i) => `Paragraph ${i} is about ${word}${i}. It goes on about the weather, the harbour, the long road to the hills and what the travellers carried, so that each part of the page is a chunk of its own.`,
+  ).join('\n\n'),
+});
+const search = async (query: string) => (await ask<{ passages: Passage[] }>(panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
+const texts = (damage?: 'drop-all' | 'flip-first') => ask<TextsInfo>(panel, 'debug.chunkTexts', damage ? { damage } : {});
+const relock = async () => {
+  await ask(panel, 'library.lock');
+  await ask(panel, 'library.unlock', { passphrase: PASS });
+};
+/** The passage for the exact word `w`, first among the hits. */
+async function passageFor(w: string): Promise<Passage> {
+  const hits = await search(w);
+  const hit = hits.find((h) => new RegExp(`\\b${w}\\b`).test(h.text));
+  if (!hit) throw new Error(`no passage holds ${w}: ${JSON.stringify(hits.map((h) => h.text.slice(0, 60)))}`);
+  return hit;
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(TEST_MODELS_DIR, 'confidant-test', 'tiny', 'config.json'))) throw new Error('run `npm run make-test-models` first');
+  models = await serveDir(TEST_MODELS_DIR);
+  session = await launch(profile);
+  watch = await watchEngineConsole(session);
+  panel = await session.openPage(PANEL_PATH);
+  await loadTestModel(panel, models.origin);
+  await ask(panel, 'library.setup', { passphrase: PASS });
+});
+afterAll(async () => {
+  await watch?.stop();
+  await session?.close();
+  await models?.close();
+  removeProfileDir(profile);
+});
+
+describe("search results' texts", () => {
+  let stored = 0;
+
+  it('come from sealed segments stored with the document, each passage its own chunk', async () => {
+    const saved = await ask<{ id: number; chunks: number }>(panel, 'library.save', { doc: longDoc('Harbour notes', 'harbourmark') });
+    expect(saved.chunks).toBeGreaterThan(4); // more than one segment
+    const info = await texts();
+    expect(info.segments).toBe(Math.ceil(saved.chunks / 4));
+    stored = info.segments;
+    await relock();
+    for (const i of [0, 11, 23]) expect((await passageFor(`harbourmark${i}`)).title).toBe('Harbour notes');
+    // The whole text is still there to view.
+    expect((await ask<{ text: string }>(panel, 'library.get', { id: saved.id })).text).toContain('Paragraph 23 is about harbourmark23.');
+  });
+
+  it('are made again for a library saved before segments existed, and found meanwhile', async () => {
+    await texts('drop-all');
+    expect((await texts()).segments).toBe(0);
+    await relock();
+    expect((await passageFor('harbourmark17')).title).toBe('Harbour notes');
+    // Unlocking makes the missing segments in the background.
+    await expect.poll(async () => (await texts()).segments, { timeout: 10_000 }).toBe(stored);
+  });
+
+  it('are opened from the document when a segment was tampered with, and the segment is made again', async () => {
+    await texts('flip-first');
+    await relock();
+    const p = await passageFor('harbourmark0');
+    expect(p.title).toBe('Harbour notes');
+    expect(p.text).toContain('Paragraph 0 is about harbourmark0.');
+    expect((await texts()).segments).toBe(stored);
+    await relock();
+    expect((await passageFor('harbourmark1')).title).toBe('Harbour notes');
+  });
+
+  it("are the new document's when a deleted document's id is used again", async () => {
+    const old = await ask<{ id: number }>(panel, 'library.save', { doc: longDoc('Old hills', 'oldmark', 8) });
+    expect((await passageFor('oldmark3')).title).toBe('Old hills'); // its segments now open in memory
+    await ask(panel, 'library.delete', { id: old.id });
+    const next = await ask<{ id: number }>(panel, 'library.save', { doc: longDoc('New hills', 'newmark', 8) });
+    expect(next.id).toBe(old.id);
+    const p = await passageFor('newmark3');
+    expect(p.title).toBe('New hills');
+    expect(p.text).not.toContain('oldmark');
+    await relock();
+    const after = await passageFor('newmark5');
+    expect(after.text).not.toContain('oldmark');
+  });
+
+  it('are let go at lock', async () => {
+    expect((await texts()).openChars).toBeGreaterThan(0);
+    await ask(panel, 'library.lock');
+    await expect(texts()).rejects.toThrow(/E_LOCKED/);
+    await ask(panel, 'library.unlock', { passphrase: PASS });
+  });
+
+  it('kept every console clean', async () => {
+    expect([...session.consoleErrors, ...watch.errors]).toEqual([]);
+  });
+});

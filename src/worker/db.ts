@@ -30,8 +30,14 @@ export async function openDatabase(): Promise<OpenDb> {
     throw new ConfidantError('E_DB', `Could not open the library's storage (OPFS): ${e instanceof Error ? e.message : String(e)}`);
   }
   const db = new pool.OpfsSAHPoolDb(DB_FILE);
-  // Freed pages are zeroed, so deleted documents leave nothing behind in the file.
-  db.exec('PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA journal_mode = DELETE;');
+  // Freed pages are zeroed, so deleted documents leave nothing behind in the file. The lock is
+  // held for as long as the database is open: this worker is its only owner anyway, and SQLite
+  // then no longer re-checks the file and its journal at the start of every statement, which was
+  // most of what a lookup by id cost here (24 µs → 8.5 µs each; ten search results' text
+  // segments read in 0.21 ms instead of 0.37, #12). The journal is truncated at each commit: in
+  // this locking mode a DELETE journal would be kept with its header zeroed instead, holding the
+  // last transaction's old pages (a deleted document's sealed text among them) until the next.
+  db.exec('PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA journal_mode = TRUNCATE; PRAGMA locking_mode = EXCLUSIVE;');
   const schemaVersion = migrate(db);
   const status: EngineStatus = {
     sqliteVersion: String(db.selectValue('select sqlite_version()')),

@@ -69,15 +69,19 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** FNV-1a over s[from, to). */
 function hashRange(s: string, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }
 
-/** The `size`-word shingles of normalized text (words separated by single spaces), hashed, sorted, unique. */
-export function shingleHashes(normalized: string, size = 3): Uint32Array {
+/** The FNV-1a hashes of normalized text's words (separated by single spaces). */
+function wordsOfNormalized(normalized: string): Uint32Array {
   if (!normalized) return new Uint32Array(0);
   const words: number[] = [];
   for (let at = 0; at <= normalized.length; ) {
@@ -86,17 +90,61 @@ export function shingleHashes(normalized: string, size = 3): Uint32Array {
     words.push(hashRange(normalized, at, end));
     at = end + 1;
   }
-  if (words.length < size) return Uint32Array.of(fmix32(hashRange(normalized, 0, normalized.length)));
-  const out = new Uint32Array(words.length - size + 1);
+  return Uint32Array.from(words);
+}
+
+/**
+ * The same hashes straight from the text: one pass, no normalized copy. For ASCII text (NFKC
+ * changes none of it; its letters and digits are A–Z, a–z, 0–9) this gives exactly what
+ * normalizing first gives; other text is normalized first. Normalizing with a Unicode regex
+ * was most of the near-duplicate check's 0.6 ms per search (10 passages, #12).
+ */
+function wordHashes(text: string): Uint32Array {
+  if (!ASCII.test(text)) return wordsOfNormalized(normalizeForDedupe(text));
+  const out = new Uint32Array((text.length + 1) >>> 1);
+  let n = 0;
+  let h = FNV_OFFSET;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) c |= 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      h = Math.imul(h ^ c, FNV_PRIME);
+      inWord = true;
+    } else if (inWord) {
+      out[n++] = h >>> 0;
+      h = FNV_OFFSET;
+      inWord = false;
+    }
+  }
+  if (inWord) out[n++] = h >>> 0;
+  return out.subarray(0, n);
+}
+
+/** `size`-word shingles of a word sequence, hashed, sorted, unique; fewer words than `size` make one shingle of them all. */
+function shinglesOf(words: Uint32Array, size: number): Uint32Array {
+  if (words.length === 0) return new Uint32Array(0);
+  const span = Math.min(size, words.length);
+  const out = new Uint32Array(words.length - span + 1);
   for (let i = 0; i < out.length; i++) {
     let h = 0;
-    for (let j = 0; j < size; j++) h = Math.imul(h ^ words[i + j]!, 0x9e3779b1) + j;
+    for (let j = 0; j < span; j++) h = Math.imul(h ^ words[i + j]!, 0x9e3779b1) + j;
     out[i] = fmix32(h);
   }
   out.sort();
   let n = 0;
   for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[n - 1]) out[n++] = out[i]!;
   return out.subarray(0, n);
+}
+
+/** The `size`-word shingles of normalized text (words separated by single spaces), hashed, sorted, unique. */
+export function shingleHashes(normalized: string, size = 3): Uint32Array {
+  return shinglesOf(wordsOfNormalized(normalized), size);
+}
+
+/** The same from raw text (what normalizeForDedupe would give, without making it for ASCII text). */
+export function textShingles(text: string, size = 3): Uint32Array {
+  return shinglesOf(wordHashes(text), size);
 }
 
 /** Jaccard similarity of two sorted, duplicate-free arrays (shingleHashes). */
@@ -116,14 +164,44 @@ export function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
 }
 
 /**
+ * jaccardSorted(a, b) >= threshold, stopping as soon as the shingles not shared make it out of
+ * reach: two unrelated passages are told apart after a few dozen of their ~150 shingles, not all
+ * (comparing every pair was as long as hashing the texts, #12).
+ */
+export function isNearDuplicate(a: Uint32Array, b: Uint32Array, threshold: number): boolean {
+  if (a.length === 0 && b.length === 0) return 1 >= threshold;
+  const total = a.length + b.length;
+  // The Jaccard similarity if every shingle still ahead were shared: it only falls from here.
+  const best = (i: number, j: number, inter: number): number => {
+    const most = inter + Math.min(a.length - i, b.length - j);
+    return most / (total - most);
+  };
+  let inter = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      inter++;
+      i++;
+      j++;
+      continue;
+    }
+    if (a[i]! < b[j]!) i++;
+    else j++;
+    if (best(i, j, inter) < threshold) return false;
+  }
+  return inter / (total - inter) >= threshold;
+}
+
+/**
  * Keeps the first of every group of near-duplicates, in input order (so pass the fused list:
  * the best-ranked copy survives). O(n²) comparisons of n results, fine for the tens a prompt uses.
  */
 export function dropNearDuplicates<T>(items: readonly T[], text: (item: T) => string, threshold = NEAR_DUPLICATE_JACCARD): T[] {
   const kept: { item: T; sh: Uint32Array }[] = [];
   for (const item of items) {
-    const sh = shingleHashes(normalizeForDedupe(text(item)));
-    if (kept.some((k) => jaccardSorted(k.sh, sh) >= threshold)) continue;
+    const sh = textShingles(text(item));
+    if (kept.some((k) => isNearDuplicate(k.sh, sh, threshold))) continue;
     kept.push({ item, sh });
   }
   return kept.map((k) => k.item);

@@ -5,6 +5,9 @@ import {
   dropNearDuplicates,
   jaccardSorted,
   shingleHashes,
+  textShingles,
+  normalizeForDedupe,
+  isNearDuplicate,
   dropNearDuplicateVectors,
   normalizePageUrl,
   filterByScope,
@@ -85,6 +88,42 @@ describe('near-duplicates', () => {
     expect(shingleHashes('a b c a b c a b c').length).toBe(3);
     expect(jaccardSorted(shingleHashes('ok'), shingleHashes('ok'))).toBe(1);
     expect(jaccardSorted(shingleHashes('a b'), shingleHashes('b a'))).toBe(0);
+  });
+
+  it('hash raw text exactly as they hash it normalized (the one-pass path for ASCII text, and the rest)', () => {
+    const texts = [
+      '',
+      '   ',
+      '--!',
+      'ok',
+      'Two Words.',
+      '  Leading and trailing separators, COMMAS; digits 42 and x9y!  ',
+      'The library keeps your pages private -- and answers cite passages',
+      'tab\tand\nnewline\r\nruns___of_underscores (and brackets) [1] {2}',
+      'Ünïcödé wörds: ﬁne ligatures and full-width ＡＢＣ１２３ fold under NFKC',
+      'Mixed ascii and 日本語のテキスト with émigré',
+    ];
+    for (const t of texts) expect([...textShingles(t)], JSON.stringify(t)).toEqual([...shingleHashes(normalizeForDedupe(t))]);
+  });
+
+  it('stop comparing early only when the threshold is out of reach (same answer as the full Jaccard)', () => {
+    const words = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `w${from + i}`).join(' ');
+    const a = shingleHashes(words(20));
+    const exactly = shingleHashes(`${words(18)} x y`); // Jaccard exactly 0.8
+    expect(isNearDuplicate(a, exactly, 0.8)).toBe(true);
+    expect(isNearDuplicate(a, exactly, 0.8000001)).toBe(false);
+    expect(isNearDuplicate(new Uint32Array(0), new Uint32Array(0), 0.8)).toBe(true);
+    expect(isNearDuplicate(new Uint32Array(0), a, 0.8)).toBe(false);
+    // Random pairs sharing from none to all of their words, at several thresholds.
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let round = 0; round < 300; round++) {
+      const base = Array.from({ length: 5 + rnd(60) }, () => `v${rnd(40)}`);
+      const other = base.map((w) => (rnd(10) < round % 11 ? `u${rnd(40)}` : w));
+      if (rnd(2)) other.splice(rnd(other.length), rnd(5));
+      const [x, y] = [shingleHashes(base.join(' ')), shingleHashes(other.join(' '))];
+      for (const t of [0.3, 0.5, 0.8, 0.95]) expect(isNearDuplicate(x, y, t)).toBe(jaccardSorted(x, y) >= t);
+    }
   });
 
   it('by vectors: cosine at or above the threshold is a duplicate', () => {

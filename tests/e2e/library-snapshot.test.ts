@@ -3,21 +3,12 @@
  * instead of rebuilding it, only when it matches the documents exactly; a deleted document's words
  * leave it at once; pages asked about but not saved never enter it.
  */
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { ask, launch, loadTestModel, newProfileDir, PANEL_PATH, removeProfileDir, TEST_MODELS_DIR, type Session } from './harness.ts';
-import { serveDir, type StaticServer } from './server.ts';
-import { watchEngineConsole, type ConsoleWatch } from './engine-console.ts';
+import { ask } from './harness.ts';
+import { openLibrarySession, type LibrarySession } from './library-session.ts';
 
 const PASS = 'snapshot test passphrase';
-const profile = newProfileDir();
-let models: StaticServer;
-let session: Session;
-let watch: ConsoleWatch;
-let panel: Page;
-const earlierErrors: string[] = [];
+let lib: LibrarySession;
 
 interface IndexInfo { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }
 interface Passage { docId: number; title: string; text: string }
@@ -30,48 +21,23 @@ const doc = (title: string, word: string) => ({
   mime: 'text/markdown',
   text: `# ${title}\n\nThis page is about the ${word}, which lives near rivers and eats berries in the early morning.\n\nA second paragraph repeats ${word} once more.`,
 });
-const info = () => ask<IndexInfo>(panel, 'debug.index', { terms: TERMS });
-const search = async (query: string) => (await ask<{ passages: Passage[] }>(panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
-const relock = async () => {
-  await ask(panel, 'library.lock');
-  await ask(panel, 'library.unlock', { passphrase: PASS });
-};
-
-async function relaunch(): Promise<void> {
-  earlierErrors.push(...watch.errors, ...session.consoleErrors);
-  await watch.stop();
-  await session.close();
-  session = await launch(profile);
-  watch = await watchEngineConsole(session);
-  panel = await session.openPage(PANEL_PATH);
-  await loadTestModel(panel, models.origin);
-}
+const info = () => ask<IndexInfo>(lib.panel, 'debug.index', { terms: TERMS });
+const search = async (query: string) => (await ask<{ passages: Passage[] }>(lib.panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
 
 beforeAll(async () => {
-  if (!existsSync(join(TEST_MODELS_DIR, 'confidant-test', 'tiny', 'config.json'))) throw new Error('run `npm run make-test-models` first');
-  models = await serveDir(TEST_MODELS_DIR);
-  session = await launch(profile);
-  watch = await watchEngineConsole(session);
-  panel = await session.openPage(PANEL_PATH);
-  await loadTestModel(panel, models.origin);
-  await ask(panel, 'library.setup', { passphrase: PASS });
+  lib = await openLibrarySession(PASS);
 });
-afterAll(async () => {
-  await watch?.stop();
-  await session?.close();
-  await models?.close();
-  removeProfileDir(profile);
-});
+afterAll(() => lib?.close());
 
 describe('the sealed index snapshot', () => {
   let first = 0;
 
   it('is written at lock, and the next unlock opens it instead of rebuilding', async () => {
-    first = (await ask<{ id: number }>(panel, 'library.save', { doc: doc('Quokka notes', 'quokkaberry') })).id;
-    await ask(panel, 'library.save', { doc: doc('Wombat notes', 'wombatine') });
+    first = (await ask<{ id: number }>(lib.panel, 'library.save', { doc: doc('Quokka notes', 'quokkaberry') })).id;
+    await ask(lib.panel, 'library.save', { doc: doc('Wombat notes', 'wombatine') });
     // A page asked about, never saved: searchable now, never in the snapshot.
-    await ask(panel, 'library.indexPage', { doc: doc('Passing page', 'zanzibarquux') });
-    await relock();
+    await ask(lib.panel, 'library.indexPage', { doc: doc('Passing page', 'zanzibarquux') });
+    await lib.relock();
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound.sort()).toEqual(['quokkaberry', 'wombatine']);
@@ -79,13 +45,13 @@ describe('the sealed index snapshot', () => {
     expect(hits[0]!.title).toBe('Quokka notes');
     expect(hits[0]!.text).toContain('quokkaberry');
     // Texts stay sealed until needed: opening one still gives it whole.
-    expect((await ask<{ text: string }>(panel, 'library.get', { id: first })).text).toContain('A second paragraph repeats quokkaberry once more.');
+    expect((await ask<{ text: string }>(lib.panel, 'library.get', { id: first })).text).toContain('A second paragraph repeats quokkaberry once more.');
   });
 
   it("drops a deleted document's words at once, and rewrites the snapshot without them", async () => {
-    await ask(panel, 'library.delete', { id: first });
+    await ask(lib.panel, 'library.delete', { id: first });
     expect((await info()).stored).toBe(false);
-    await relock();
+    await lib.relock();
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound).toEqual(['wombatine']);
@@ -95,13 +61,13 @@ describe('the sealed index snapshot', () => {
   });
 
   it('is rebuilt when it is behind (a save, then the browser closed without locking)', async () => {
-    await ask(panel, 'library.save', { doc: doc('Platypus notes', 'platypodia') });
-    await relaunch();
-    await ask(panel, 'library.unlock', { passphrase: PASS });
+    await ask(lib.panel, 'library.save', { doc: doc('Platypus notes', 'platypodia') });
+    await lib.relaunch();
+    await ask(lib.panel, 'library.unlock', { passphrase: PASS });
     expect(await info()).toMatchObject({ source: 'rebuilt' });
     const hits = await search('platypodia');
     expect(hits[0]!.title).toBe('Platypus notes');
-    await relock();
+    await lib.relock();
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', current: true });
     expect(i.termsFound.sort()).toEqual(['platypodia', 'wombatine']);
@@ -109,17 +75,17 @@ describe('the sealed index snapshot', () => {
 
   it('is stored in sealed parts of 4 MiB, and a torn one (a part missing) is rebuilt, not trusted', async () => {
     // ~290 bytes of index and 1-bit codes per synthetic chunk: 20,000 chunks make a snapshot of two parts.
-    await ask(panel, 'debug.synthetic', { from: 0, docs: 200, chunksPerDoc: 100, seed: 7 });
-    await relock();
-    const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, damage: 'tear-last-part' });
+    await ask(lib.panel, 'debug.synthetic', { from: 0, docs: 200, chunksPerDoc: 100, seed: 7 });
+    await lib.relock();
+    const whole = await ask<IndexInfo>(lib.panel, 'debug.index', { terms: TERMS, damage: 'tear-last-part' });
     expect(whole).toMatchObject({ source: 'snapshot', current: true });
     expect(whole.parts).toBeGreaterThan(1);
     expect(whole.bytes).toBeGreaterThan((whole.parts - 1) * (4 << 20));
-    await relock();
+    await lib.relock();
     expect(await info()).toMatchObject({ source: 'rebuilt' });
     const hits = await search('platypodia');
     expect(hits[0]!.title).toBe('Platypus notes');
-    await relock();
+    await lib.relock();
     const again = await info();
     expect(again).toMatchObject({ source: 'snapshot', current: true });
     expect(again.parts).toBeGreaterThan(1);
@@ -127,19 +93,19 @@ describe('the sealed index snapshot', () => {
   });
 
   it('is rebuilt, not trusted, when a part was tampered with (the first of several, while the others are read)', async () => {
-    const whole = await ask<IndexInfo>(panel, 'debug.index', { terms: TERMS, damage: 'flip-first-part' });
+    const whole = await ask<IndexInfo>(lib.panel, 'debug.index', { terms: TERMS, damage: 'flip-first-part' });
     expect(whole).toMatchObject({ source: 'snapshot', current: true });
     expect(whole.parts).toBeGreaterThan(1);
     expect(await info()).toMatchObject({ stored: true, parts: 0 }); // no longer opens
-    await relock();
+    await lib.relock();
     expect(await info()).toMatchObject({ source: 'rebuilt' });
     const hits = await search('wombatine');
     expect(hits[0]!.title).toBe('Wombat notes');
-    await relock();
+    await lib.relock();
     expect(await info()).toMatchObject({ source: 'snapshot', current: true });
   });
 
   it('kept every console clean', async () => {
-    expect([...earlierErrors, ...session.consoleErrors, ...watch.errors]).toEqual([]);
+    expect(lib.consoleErrors()).toEqual([]);
   });
 });

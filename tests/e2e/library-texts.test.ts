@@ -4,20 +4,12 @@
  * segments existed, a damaged segment, or a document id used again must still give each passage
  * its own document's words, and never an error or someone else's text.
  */
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { ask, launch, loadTestModel, newProfileDir, PANEL_PATH, removeProfileDir, TEST_MODELS_DIR, type Session } from './harness.ts';
-import { serveDir, type StaticServer } from './server.ts';
-import { watchEngineConsole, type ConsoleWatch } from './engine-console.ts';
+import { ask } from './harness.ts';
+import { openLibrarySession, type LibrarySession } from './library-session.ts';
 
 const PASS = 'chunk texts test passphrase';
-const profile = newProfileDir();
-let models: StaticServer;
-let session: Session;
-let watch: ConsoleWatch;
-let panel: Page;
+let lib: LibrarySession;
 
 interface Passage { docId: number; title: string; text: string }
 interface TextsInfo { segments: number; openChars: number }
@@ -33,12 +25,8 @@ const longDoc = (title: string, word: string, paragraphs = 24) => ({
     (_, i) => `Paragraph ${i} is about ${word}${i}. It goes on about the weather, the harbour, the long road to the hills and what the travellers carried, so that each part of the page is a chunk of its own.`,
   ).join('\n\n'),
 });
-const search = async (query: string) => (await ask<{ passages: Passage[] }>(panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
-const texts = (damage?: 'drop-all' | 'flip-first') => ask<TextsInfo>(panel, 'debug.chunkTexts', damage ? { damage } : {});
-const relock = async () => {
-  await ask(panel, 'library.lock');
-  await ask(panel, 'library.unlock', { passphrase: PASS });
-};
+const search = async (query: string) => (await ask<{ passages: Passage[] }>(lib.panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
+const texts = (damage?: 'drop-all' | 'flip-first') => ask<TextsInfo>(lib.panel, 'debug.chunkTexts', damage ? { damage } : {});
 /** The passage for the exact word `w`, first among the hits. */
 async function passageFor(w: string): Promise<Passage> {
   const hits = await search(w);
@@ -48,40 +36,29 @@ async function passageFor(w: string): Promise<Passage> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(TEST_MODELS_DIR, 'confidant-test', 'tiny', 'config.json'))) throw new Error('run `npm run make-test-models` first');
-  models = await serveDir(TEST_MODELS_DIR);
-  session = await launch(profile);
-  watch = await watchEngineConsole(session);
-  panel = await session.openPage(PANEL_PATH);
-  await loadTestModel(panel, models.origin);
-  await ask(panel, 'library.setup', { passphrase: PASS });
+  lib = await openLibrarySession(PASS);
 });
-afterAll(async () => {
-  await watch?.stop();
-  await session?.close();
-  await models?.close();
-  removeProfileDir(profile);
-});
+afterAll(() => lib?.close());
 
 describe("search results' texts", () => {
   let stored = 0;
 
   it('come from sealed segments stored with the document, each passage its own chunk', async () => {
-    const saved = await ask<{ id: number; chunks: number }>(panel, 'library.save', { doc: longDoc('Harbour notes', 'harbourmark') });
+    const saved = await ask<{ id: number; chunks: number }>(lib.panel, 'library.save', { doc: longDoc('Harbour notes', 'harbourmark') });
     expect(saved.chunks).toBeGreaterThan(4); // more than one segment
     const info = await texts();
     expect(info.segments).toBe(Math.ceil(saved.chunks / 4));
     stored = info.segments;
-    await relock();
+    await lib.relock();
     for (const i of [0, 11, 23]) expect((await passageFor(`harbourmark${i}`)).title).toBe('Harbour notes');
     // The whole text is still there to view.
-    expect((await ask<{ text: string }>(panel, 'library.get', { id: saved.id })).text).toContain('Paragraph 23 is about harbourmark23.');
+    expect((await ask<{ text: string }>(lib.panel, 'library.get', { id: saved.id })).text).toContain('Paragraph 23 is about harbourmark23.');
   });
 
   it('are made again for a library saved before segments existed, and found meanwhile', async () => {
     await texts('drop-all');
     expect((await texts()).segments).toBe(0);
-    await relock();
+    await lib.relock();
     expect((await passageFor('harbourmark17')).title).toBe('Harbour notes');
     // Unlocking makes the missing segments in the background.
     await expect.poll(async () => (await texts()).segments, { timeout: 10_000 }).toBe(stored);
@@ -89,37 +66,51 @@ describe("search results' texts", () => {
 
   it('are opened from the document when a segment was tampered with, and the segment is made again', async () => {
     await texts('flip-first');
-    await relock();
+    await lib.relock();
     const p = await passageFor('harbourmark0');
     expect(p.title).toBe('Harbour notes');
     expect(p.text).toContain('Paragraph 0 is about harbourmark0.');
     expect((await texts()).segments).toBe(stored);
-    await relock();
+    await lib.relock();
     expect((await passageFor('harbourmark1')).title).toBe('Harbour notes');
   });
 
   it("are the new document's when a deleted document's id is used again", async () => {
-    const old = await ask<{ id: number }>(panel, 'library.save', { doc: longDoc('Old hills', 'oldmark', 8) });
+    const old = await ask<{ id: number }>(lib.panel, 'library.save', { doc: longDoc('Old hills', 'oldmark', 8) });
     expect((await passageFor('oldmark3')).title).toBe('Old hills'); // its segments now open in memory
-    await ask(panel, 'library.delete', { id: old.id });
-    const next = await ask<{ id: number }>(panel, 'library.save', { doc: longDoc('New hills', 'newmark', 8) });
+    await ask(lib.panel, 'library.delete', { id: old.id });
+    const next = await ask<{ id: number }>(lib.panel, 'library.save', { doc: longDoc('New hills', 'newmark', 8) });
     expect(next.id).toBe(old.id);
     const p = await passageFor('newmark3');
     expect(p.title).toBe('New hills');
     expect(p.text).not.toContain('oldmark');
-    await relock();
+    await lib.relock();
     const after = await passageFor('newmark5');
     expect(after.text).not.toContain('oldmark');
   });
 
+  it('still fill k passages when every hit has a near-duplicate (the same page saved twice)', async () => {
+    // Words that differ from paragraph to paragraph, so that only the copies are near-duplicates.
+    const vocab = ['amber', 'basalt', 'cinder', 'dune', 'ember', 'fjord', 'gorge', 'heath', 'inlet', 'jetty', 'knoll', 'loam', 'marsh', 'nook', 'oxbow', 'peat', 'quarry', 'ridge', 'shoal', 'tarn', 'upland', 'vale', 'weir', 'yardang'];
+    const text = Array.from({ length: 24 }, (_, i) => `Beaconmark ${Array.from({ length: 30 }, (_, j) => vocab[(i * 7 + j * j * 3 + j) % vocab.length]).join(' ')} light${i}.`).join('\n\n');
+    const page = { kind: 'page', url: null, mime: 'text/markdown', text };
+    await ask(lib.panel, 'library.save', { doc: { ...page, title: 'Beacons' } });
+    await ask(lib.panel, 'library.save', { doc: { ...page, title: 'Beacons (mirror)' } });
+    await lib.relock(); // texts opened from segments, not from what saving kept open
+    const { passages } = await ask<{ passages: Passage[] }>(lib.panel, 'library.search', { query: 'beaconmark', scope: { kind: 'library' }, k: 4 });
+    expect(passages).toHaveLength(4);
+    expect(new Set(passages.map((p) => p.text)).size).toBe(4);
+    expect(passages.every((p) => p.title.startsWith('Beacons') && p.text.includes('Beaconmark'))).toBe(true);
+  });
+
   it('are let go at lock', async () => {
     expect((await texts()).openChars).toBeGreaterThan(0);
-    await ask(panel, 'library.lock');
+    await ask(lib.panel, 'library.lock');
     await expect(texts()).rejects.toThrow(/E_LOCKED/);
-    await ask(panel, 'library.unlock', { passphrase: PASS });
+    await ask(lib.panel, 'library.unlock', { passphrase: PASS });
   });
 
   it('kept every console clean', async () => {
-    expect([...session.consoleErrors, ...watch.errors]).toEqual([]);
+    expect(lib.consoleErrors()).toEqual([]);
   });
 });

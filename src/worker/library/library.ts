@@ -61,6 +61,8 @@ export interface SearchStages {
   keywordWait?: number;
   fusion?: number;
   snippets?: number;
+  /** Of `snippets`, the time spent opening texts (the rest is near-duplicate removal). */
+  texts?: number;
 }
 
 /**
@@ -263,17 +265,16 @@ export class Library {
     return openFieldText(key, { table: 'documents', column: 'body', rowid: id }, toBytes(body));
   }
 
-  /** A document's text: a page asked about keeps its own; a saved one's is opened from the store. */
-  private textOf(doc: IndexedDoc): Promise<string> {
-    return doc.text !== null ? Promise.resolve(doc.text) : this.openBody(doc.id);
-  }
-
-  /** Chunks `ords` of a document: from its text when it is open (pages asked about), else from the sealed segments. */
-  private chunkTextsOf(doc: IndexedDoc, ords: readonly number[]): Promise<string[]> {
-    const text = doc.text;
-    if (text !== null) return Promise.resolve(ords.map((o) => text.slice(doc.chunks[o]!.start, doc.chunks[o]!.end)));
-    if (!this.texts) throw new ConfidantError('E_LOCKED', 'The library is locked. Unlock it to continue.');
-    return this.texts.texts(doc, ords);
+  /**
+   * Chunks' texts, in the order asked: from the document's text when it is open (pages asked
+   * about), else from the sealed segments, all read together.
+   */
+  private async chunkTexts(items: ReadonlyArray<{ doc: IndexedDoc; ord: number }>): Promise<string[]> {
+    const sealed = items.filter(({ doc }) => doc.text === null);
+    if (sealed.length > 0 && !this.texts) throw new ConfidantError('E_LOCKED', 'The library is locked. Unlock it to continue.');
+    const opened = sealed.length > 0 ? await this.texts!.texts(sealed) : [];
+    let next = 0;
+    return items.map(({ doc, ord }) => (doc.text !== null ? doc.text.slice(doc.chunks[ord]!.start, doc.chunks[ord]!.end) : opened[next++]!));
   }
 
   /** Documents changed: the snapshot is rewritten once things are quiet for a while (or at lock). */
@@ -493,7 +494,8 @@ export class Library {
     const doc = this.requireIndex().doc(id);
     const summary = this.summaries.get(id);
     if (!doc || !summary) throw new ConfidantError('E_NOT_FOUND', `There is no document ${id} in the library.`);
-    return { summary, text: await this.textOf(doc) };
+    // A page asked about keeps its own text; a saved one's is opened from the store.
+    return { summary, text: doc.text ?? (await this.openBody(doc.id)) };
   }
 
   delete(id: number): Promise<void> {
@@ -563,7 +565,7 @@ export class Library {
     if (stages) stages.keyword = inScope.ms + (wide?.ms ?? 0);
     const fused = fuseRrf(lists).slice(0, k * 3);
     lap('fusion');
-    const passages = await this.passagesOf(fused, k);
+    const passages = await this.passagesOf(fused, k, stages);
     lap('snippets');
     const retrieval = embedding ? 'keywords-embedding' : useVectors && pagesEmbedded ? 'hybrid' : 'keywords';
     return { passages, retrieval };
@@ -571,16 +573,16 @@ export class Library {
 
   /** Every chunk of a document, in order: a short page sent whole. */
   private async wholeDoc(doc: IndexedDoc): Promise<Passage[]> {
-    const texts = await this.chunkTextsOf(doc, doc.chunks.map((_, i) => i));
+    const texts = await this.chunkTexts(doc.chunks.map((_, ord) => ({ doc, ord })));
     return doc.chunks.map((span, i) => ({ chunkId: chunkIdOf(doc.id, i), docId: doc.id, title: doc.title, url: doc.url, text: texts[i]!, start: span.start, end: span.end, heading: span.heading, score: 1 }));
   }
 
   /**
-   * The ranked chunks' texts, near-duplicates dropped, k at most. Texts are opened for the first
-   * k + 5 (a few segments, most often already open), and for the rest only if near-duplicates
-   * among those left fewer than k.
+   * The ranked chunks' texts, near-duplicates dropped, k at most. Texts are opened for the first k
+   * (a few segments, often already open), then for a few more than near-duplicates dropped, until
+   * k are kept or the list ends.
    */
-  private async passagesOf(top: ReadonlyArray<{ id: number; score: number }>, k: number): Promise<Passage[]> {
+  private async passagesOf(top: ReadonlyArray<{ id: number; score: number }>, k: number, stages?: SearchStages): Promise<Passage[]> {
     const index = this.requireIndex();
     const ranked = top.flatMap(({ id, score }) => {
       const doc = index.doc(docIdOf(id));
@@ -588,19 +590,22 @@ export class Library {
       const span = doc?.chunks[ord];
       return doc && span ? [{ id, score, doc, ord, span }] : [];
     });
-    const open = (items: typeof ranked): Promise<Passage[]> =>
-      Promise.all(
-        items.map(async ({ id, score, doc, ord, span }) => {
-          const [text] = await this.chunkTextsOf(doc, [ord]);
-          return { chunkId: id, docId: doc.id, title: doc.title, url: doc.url, text: text!, start: span.start, end: span.end, heading: span.heading, score };
-        }),
-      );
     // Near-duplicates are dropped greedily in rank order, so the first k kept from a prefix are the
-    // first k kept from the whole list: try a short prefix first (the texts' shingles are the cost).
-    const first = await open(ranked.slice(0, k + 5));
-    const head = dropNearDuplicates(first, (p) => p.text);
-    if (head.length >= k || ranked.length <= first.length) return head.slice(0, k);
-    return dropNearDuplicates([...first, ...(await open(ranked.slice(k + 5)))], (p) => p.text).slice(0, k);
+    // first k kept from the whole list: opening a longer prefix only when needed changes nothing.
+    const opened: Passage[] = [];
+    let kept: Passage[] = [];
+    while (kept.length < k && opened.length < ranked.length) {
+      // After the first k, a few more than missing at a time: duplicates tend to come in runs.
+      const more = ranked.slice(opened.length, opened.length + k - kept.length + (opened.length > 0 ? 4 : 0));
+      const t0 = performance.now();
+      const texts = await this.chunkTexts(more);
+      if (stages) stages.texts = (stages.texts ?? 0) + performance.now() - t0;
+      more.forEach(({ id, score, doc, span }, i) =>
+        opened.push({ chunkId: id, docId: doc.id, title: doc.title, url: doc.url, text: texts[i]!, start: span.start, end: span.end, heading: span.heading, score }),
+      );
+      kept = dropNearDuplicates(opened, (p) => p.text);
+    }
+    return kept.slice(0, k);
   }
 
   private reembed(ids: number[]): Promise<void> {

@@ -237,6 +237,14 @@ async function search(b: Browser, chunks: number): Promise<{ rows: BenchRow[]; l
   const embedMs: number[] = [];
   const STAGES = ['embed', 'vector', 'keyword', 'keywordWait', 'fusion', 'snippets', 'texts'] as const;
   const stages = new Map<(typeof STAGES)[number], number[]>(STAGES.map((s) => [s, []]));
+  // Unlocking opens saved texts in the background (chunk-texts.ts, warm): the figures are for a
+  // library at rest, so wait until the open characters stop growing.
+  for (let last = -1; ; ) {
+    const { openChars } = await ask<{ openChars: number }>(b.page, 'debug.chunkTexts');
+    if (openChars === last) break;
+    last = openChars;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   // Warm-up: V8 runs WebAssembly on its baseline compiler first and optimizes hot functions later,
   // so the first hundred or so inferences and FTS5 queries after a start ran up to 2× slower here
   // (this browser may be fresh: the memory rows reopen it). The figures are for a warm engine.

@@ -128,7 +128,9 @@ export class ChunkTexts {
       if (this.cache.calculatedSize + (doc.chunks.at(-1)?.end ?? 0) > TEXT_CACHE_CHARS) continue;
       // A few at a time, each batch its own task, so searches meanwhile are not held up.
       for (let i = 0; i < segs.length && !this.closed; i += 16) {
-        await Promise.all(segs.slice(i, i + 16).map((s) => this.segment(doc, s).catch(() => null)));
+        const batch = segs.slice(i, i + 16).map((seg) => ({ doc, seg }));
+        this.openAll(batch);
+        await Promise.all(batch.map(({ seg }) => this.segment(doc, seg).catch(() => null)));
         await new Promise((r) => setTimeout(r, 0));
       }
     }

@@ -16,8 +16,8 @@ import { chunkIdOf, type ChunkSpan, type IndexedDoc } from './search-index.ts';
  *  - opened segments stay in an LRU cache of TEXT_CACHE_CHARS characters, filled in the background
  *    after unlocking (`warm`): a library of ~15k chunks stays wholly open, as all of it used to be,
  *    and on larger ones a search opens the few segments it shows that are not, read in one query
- *    (0.9 ms for a search's ~10 at 100k chunks in the bench, on a slow run: about half of it the
- *    read, the rest WebCrypto and the hops between).
+ *    (0.36–0.59 ms for a search's ~10 at 100k chunks in the bench, 0.9 when the machine is slow;
+ *    the read was about half before the database held its lock, the rest is WebCrypto).
  * A segment missing or failing to open (a document saved by an earlier build, or damage) is made
  * again from the body and stored, so a passage is never lost for it.
  */

@@ -10,11 +10,19 @@ import { ask, launch, loadTestModel, newProfileDir, PANEL_PATH, removeProfileDir
 import { serveDir, type StaticServer } from './server.ts';
 import { watchEngineConsole, type ConsoleWatch } from './engine-console.ts';
 
+export interface Passage {
+  docId: number;
+  title: string;
+  text: string;
+}
+
 export interface LibrarySession {
   readonly panel: Page;
   readonly session: Session;
   /** Closes the browser and opens it again on the same profile, with the model loaded; the library stays locked. */
   relaunch(): Promise<void>;
+  /** The passages a library-wide search gives for `query` (k = 3 unless given). */
+  search(query: string, k?: number): Promise<Passage[]>;
   /** Lock, then unlock with the passphrase. */
   relock(): Promise<void>;
   /** Errors in the engine's or the pages' consoles since the start, across relaunches. */
@@ -50,6 +58,9 @@ export async function openLibrarySession(passphrase: string): Promise<LibrarySes
       await watch.stop();
       await session.close();
       await start();
+    },
+    async search(query, k = 3) {
+      return (await ask<{ passages: Passage[] }>(panel, 'library.search', { query, scope: { kind: 'library' }, k })).passages;
     },
     async relock() {
       await ask(panel, 'library.lock');

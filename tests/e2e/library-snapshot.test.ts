@@ -11,7 +11,6 @@ const PASS = 'snapshot test passphrase';
 let lib: LibrarySession;
 
 interface IndexInfo { source: 'snapshot' | 'rebuilt' | null; stored: boolean; current: boolean; bytes: number; parts: number; termsFound: string[] }
-interface Passage { docId: number; title: string; text: string }
 const TERMS = ['quokkaberry', 'wombatine', 'zanzibarquux', 'platypodia'];
 
 const doc = (title: string, word: string) => ({
@@ -22,7 +21,6 @@ const doc = (title: string, word: string) => ({
   text: `# ${title}\n\nThis page is about the ${word}, which lives near rivers and eats berries in the early morning.\n\nA second paragraph repeats ${word} once more.`,
 });
 const info = () => ask<IndexInfo>(lib.panel, 'debug.index', { terms: TERMS });
-const search = async (query: string) => (await ask<{ passages: Passage[] }>(lib.panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
 
 beforeAll(async () => {
   lib = await openLibrarySession(PASS);
@@ -41,7 +39,7 @@ describe('the sealed index snapshot', () => {
     const i = await info();
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound.sort()).toEqual(['quokkaberry', 'wombatine']);
-    const hits = await search('quokkaberry');
+    const hits = await lib.search('quokkaberry');
     expect(hits[0]!.title).toBe('Quokka notes');
     expect(hits[0]!.text).toContain('quokkaberry');
     // Texts stay sealed until needed: opening one still gives it whole.
@@ -56,7 +54,7 @@ describe('the sealed index snapshot', () => {
     expect(i).toMatchObject({ source: 'snapshot', stored: true, current: true });
     expect(i.termsFound).toEqual(['wombatine']);
     // (The vector half always finds something; the deleted document is not it.)
-    const hits = await search('quokkaberry');
+    const hits = await lib.search('quokkaberry');
     expect(hits.every((h) => h.docId !== first && !h.text.includes('quokkaberry'))).toBe(true);
   });
 
@@ -65,7 +63,7 @@ describe('the sealed index snapshot', () => {
     await lib.relaunch();
     await ask(lib.panel, 'library.unlock', { passphrase: PASS });
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = await search('platypodia');
+    const hits = await lib.search('platypodia');
     expect(hits[0]!.title).toBe('Platypus notes');
     await lib.relock();
     const i = await info();
@@ -83,7 +81,7 @@ describe('the sealed index snapshot', () => {
     expect(whole.bytes).toBeGreaterThan((whole.parts - 1) * (4 << 20));
     await lib.relock();
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = await search('platypodia');
+    const hits = await lib.search('platypodia');
     expect(hits[0]!.title).toBe('Platypus notes');
     await lib.relock();
     const again = await info();
@@ -99,7 +97,7 @@ describe('the sealed index snapshot', () => {
     expect(await info()).toMatchObject({ stored: true, parts: 0 }); // no longer opens
     await lib.relock();
     expect(await info()).toMatchObject({ source: 'rebuilt' });
-    const hits = await search('wombatine');
+    const hits = await lib.search('wombatine');
     expect(hits[0]!.title).toBe('Wombat notes');
     await lib.relock();
     expect(await info()).toMatchObject({ source: 'snapshot', current: true });

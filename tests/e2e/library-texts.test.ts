@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ask } from './harness.ts';
-import { openLibrarySession, type LibrarySession } from './library-session.ts';
+import { openLibrarySession, type LibrarySession, type Passage } from './library-session.ts';
 
 const PASS = 'chunk texts test passphrase';
 let lib: LibrarySession;
 
-interface Passage { docId: number; title: string; text: string }
 interface TextsInfo { segments: number; openChars: number }
 
 /** A document of many chunks, paragraph i naming `${word}${i}`. */
@@ -25,11 +24,10 @@ const longDoc = (title: string, word: string, paragraphs = 24) => ({
     (_, i) => `Paragraph ${i} is about ${word}${i}. It goes on about the weather, the harbour, the long road to the hills and what the travellers carried, so that each part of the page is a chunk of its own.`,
   ).join('\n\n'),
 });
-const search = async (query: string) => (await ask<{ passages: Passage[] }>(lib.panel, 'library.search', { query, scope: { kind: 'library' }, k: 3 })).passages;
 const texts = (damage?: 'drop-all' | 'flip-first') => ask<TextsInfo>(lib.panel, 'debug.chunkTexts', damage ? { damage } : {});
 /** The passage for the exact word `w`, first among the hits. */
 async function passageFor(w: string): Promise<Passage> {
-  const hits = await search(w);
+  const hits = await lib.search(w);
   const hit = hits.find((h) => new RegExp(`\\b${w}\\b`).test(h.text));
   if (!hit) throw new Error(`no passage holds ${w}: ${JSON.stringify(hits.map((h) => h.text.slice(0, 60)))}`);
   return hit;
@@ -97,7 +95,7 @@ describe("search results' texts", () => {
     await ask(lib.panel, 'library.save', { doc: { ...page, title: 'Beacons' } });
     await ask(lib.panel, 'library.save', { doc: { ...page, title: 'Beacons (mirror)' } });
     await lib.relock(); // texts opened from segments, not from what saving kept open
-    const { passages } = await ask<{ passages: Passage[] }>(lib.panel, 'library.search', { query: 'beaconmark', scope: { kind: 'library' }, k: 4 });
+    const passages = await lib.search('beaconmark', 4);
     expect(passages).toHaveLength(4);
     expect(new Set(passages.map((p) => p.text)).size).toBe(4);
     expect(passages.every((p) => p.title.startsWith('Beacons') && p.text.includes('Beaconmark'))).toBe(true);

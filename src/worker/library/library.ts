@@ -574,7 +574,7 @@ export class Library {
   /** Every chunk of a document, in order: a short page sent whole. */
   private async wholeDoc(doc: IndexedDoc): Promise<Passage[]> {
     const texts = await this.chunkTexts(doc.chunks.map((_, ord) => ({ doc, ord })));
-    return doc.chunks.map((span, i) => ({ chunkId: chunkIdOf(doc.id, i), docId: doc.id, title: doc.title, url: doc.url, text: texts[i]!, start: span.start, end: span.end, heading: span.heading, score: 1 }));
+    return doc.chunks.map((_, ord) => passage(doc, ord, texts[ord]!, 1));
   }
 
   /**
@@ -587,8 +587,7 @@ export class Library {
     const ranked = top.flatMap(({ id, score }) => {
       const doc = index.doc(docIdOf(id));
       const ord = id - docIdOf(id) * CHUNKS_PER_DOC;
-      const span = doc?.chunks[ord];
-      return doc && span ? [{ id, score, doc, ord, span }] : [];
+      return doc?.chunks[ord] ? [{ score, doc, ord }] : [];
     });
     // Near-duplicates are dropped greedily in rank order, so the first k kept from a prefix are the
     // first k kept from the whole list: opening a longer prefix only when needed changes nothing.
@@ -600,9 +599,7 @@ export class Library {
       const t0 = performance.now();
       const texts = await this.chunkTexts(more);
       if (stages) stages.texts = (stages.texts ?? 0) + performance.now() - t0;
-      more.forEach(({ id, score, doc, span }, i) =>
-        opened.push({ chunkId: id, docId: doc.id, title: doc.title, url: doc.url, text: texts[i]!, start: span.start, end: span.end, heading: span.heading, score }),
-      );
+      more.forEach(({ score, doc, ord }, i) => opened.push(passage(doc, ord, texts[i]!, score)));
       kept = dropNearDuplicates(opened, (p) => p.text);
     }
     return kept.slice(0, k);
@@ -739,4 +736,10 @@ function splitRows(flat: Float32Array, dims: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let i = 0; i < flat.length; i += dims) out.push(flat.subarray(i, i + dims));
   return out;
+}
+
+/** Chunk `ord` of a document as a search result, with its text. */
+function passage(doc: IndexedDoc, ord: number, text: string, score: number): Passage {
+  const span = doc.chunks[ord]!;
+  return { chunkId: chunkIdOf(doc.id, ord), docId: doc.id, title: doc.title, url: doc.url, text, start: span.start, end: span.end, heading: span.heading, score };
 }
